@@ -36,7 +36,7 @@ def load_dataset(root: Path | None = None, extra: Iterable[Path] = ()) -> Datase
     ``extra`` files (a user's additions) go into the graph ``graphs/user``.
     """
     root = root or data_root()
-    ds = Dataset()
+    ds = Dataset(default_union=True)  # default graph = union, as in pyoxigraph queries
     _bind(ds)
     for name, iri in GRAPHS.items():
         g = ds.graph(URIRef(iri))
