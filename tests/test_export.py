@@ -1,0 +1,447 @@
+"""Export: every format round-trips, Turtle is stable, and a failed export changes nothing.
+
+The failure tests follow reference/bad-inputs.md rows 23-29: each compares the target's bytes
+before and after, and checks that no temporary file is left beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
+
+from trilat_kg import export as export_mod
+from trilat_kg.atomic import STALE_AFTER, write_atomic
+from trilat_kg.errors import DataError, LocalIOError, UsageError
+from trilat_kg.export import (
+    CONTEXT_IRI,
+    FORMATS,
+    context_path,
+    export_dataset,
+    load_jsonld,
+    local_context,
+    serialize,
+    serialize_dataset,
+)
+from trilat_kg.graph import load_dataset
+from trilat_kg.namespaces import TRILAT
+
+OLD = b"# the previous export, which a failed export must leave alone\n"
+BAD_IRI = "http://ex/d{e}"
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    ds = load_dataset()
+    assert len(list(ds.quads((None, None, None, None)))) > 100, "the dataset should not be empty"
+    return ds
+
+
+def _union(ds: Dataset) -> Graph:
+    g = Graph()
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        g.add((s, p, o))
+    return g
+
+
+def _named_graphs(ds: Dataset) -> dict[str, Graph]:
+    out: dict[str, Graph] = {}
+    for s, p, o, ctx in ds.quads((None, None, None, None)):
+        name = str(getattr(ctx, "identifier", ctx))
+        out.setdefault(name, Graph()).add((s, p, o))
+    return out
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Path:
+    out = tmp_path / "out.nt"
+    out.write_bytes(OLD)
+    return out
+
+
+@pytest.fixture
+def bad_iri_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad-iri.ttl"
+    path.write_text(f'<{BAD_IRI}> <http://ex/p> "accepted by the parser" .\n', encoding="utf-8")
+    return path
+
+
+# ------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_reparses_isomorphic(dataset: Dataset, fmt: str) -> None:
+    data = serialize(dataset, fmt)
+    assert data
+    if fmt in ("nq", "trig"):
+        back = Dataset()
+        back.parse(data=data, format={"nq": "nquads", "trig": "trig"}[fmt])
+        want, got = _named_graphs(dataset), _named_graphs(back)
+        assert want.keys() - {"urn:x-rdflib:default"} == got.keys() - {"urn:x-rdflib:default"}
+        for name, graph in want.items():
+            assert isomorphic(graph, got.get(name, Graph())), f"named graph {name} differs"
+        assert len(want) >= 3, "the dataset should have several named graphs"
+    else:
+        parse = load_jsonld if fmt == "json-ld" else lambda d: Graph().parse(data=d, format=fmt)
+        back_graph = parse(data)
+        assert isomorphic(_union(dataset), back_graph)
+
+
+def test_turtle_is_byte_identical_on_two_runs(dataset: Dataset, tmp_path: Path) -> None:
+    assert serialize(dataset, "turtle") == serialize(dataset, "turtle")
+    # Also across processes whose hash seeds differ, the way two releases are built.
+    outs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"run{seed}.ttl"
+        code = (
+            f"from pathlib import Path; from trilat_kg.export import export_dataset; "
+            f"export_dataset('turtle', Path({str(out)!r}))"
+        )
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0].startswith(b"PREFIX ") or b"@prefix" in outs[0][:200]
+
+
+def test_jsonld_names_the_published_context_and_parses_offline(dataset: Dataset) -> None:
+    doc = json.loads(serialize(dataset, "json-ld"))
+    assert doc["@context"] == CONTEXT_IRI
+    assert isomorphic(load_jsonld(json.dumps(doc)), _union(dataset))
+
+
+def test_context_file_ships_in_package_and_covers_the_ontology(dataset: Dataset) -> None:
+    path = context_path()
+    assert path.parent.name == "trilat_kg" and path.is_file()
+    ctx = local_context()["@context"]
+    from trilat_kg.namespaces import PREFIXES
+
+    for prefix, iri in PREFIXES.items():
+        assert ctx[prefix] == iri
+    from rdflib import OWL, RDF
+
+    props = {
+        p
+        for cls in (OWL.ObjectProperty, OWL.DatatypeProperty)
+        for p in dataset.subjects(RDF.type, cls)
+        if str(p).startswith(str(TRILAT))
+    }
+    assert props, "the ontology should declare trilat: properties"
+    for prop in props:
+        term = ctx.get(str(prop)[len(str(TRILAT)) :])
+        assert term and term["@id"] == "trilat:" + str(prop)[len(str(TRILAT)) :], prop
+        if (prop, RDF.type, OWL.ObjectProperty) in dataset:
+            assert term.get("@type") == "@id", prop
+
+
+def test_load_jsonld_refuses_other_context_references() -> None:
+    for ref in ("http://127.0.0.1:9/ctx.jsonld", "file:///etc/passwd", "ctx.jsonld"):
+        doc = {"@context": ref, "@id": "http://ex/a", "http://ex/p": "x"}
+        with pytest.raises(DataError, match="refused"):
+            load_jsonld(json.dumps(doc))
+    scoped = {"@context": {"p": {"@id": "http://ex/p", "@context": "http://ex/ctx"}}}
+    with pytest.raises(DataError, match="refused"):
+        load_jsonld(json.dumps(scoped))
+    imported = {"@context": {"@import": "http://ex/ctx"}}
+    with pytest.raises(DataError, match="refused"):
+        load_jsonld(json.dumps(imported))
+    inline = {"@context": {"p": "http://ex/p"}, "@id": "http://ex/a", "p": "x"}
+    assert len(load_jsonld(json.dumps(inline))) == 1
+
+
+def test_export_to_stdout(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    export_dataset("nt", None)
+    out = capsysbinary.readouterr().out
+    assert len(Graph().parse(data=out, format="nt")) > 100
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        export_dataset("rdfxml", tmp_path / "x.rdf")
+    assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------------- failures
+
+
+def test_writer_failing_mid_write_leaves_target_unchanged(target: Path) -> None:
+    before = _digest(target)
+
+    def writer(fh: BinaryIO) -> None:
+        fh.write(b"<http://ex/a> <http://ex/b> <http://ex/c> .\n" * 1000)
+        raise RuntimeError("serialiser crashed half-way")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(target, writer)
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+def test_keyboard_interrupt_mid_write_leaves_target_unchanged(target: Path) -> None:
+    before = _digest(target)
+
+    def writer(fh: BinaryIO) -> None:
+        fh.write(b"partial")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, writer)
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_unserialisable_iri_is_a_data_error_and_target_unchanged(
+    target: Path, bad_iri_file: Path, fmt: str
+) -> None:
+    before = _digest(target)
+    with pytest.raises(DataError, match=r"d\{e\}"):
+        export_dataset(fmt, target, extra=[bad_iri_file])
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+def test_bad_iri_in_graph_name_or_datatype_is_caught() -> None:
+    from rdflib import Literal
+
+    ds = Dataset()
+    ds.graph(URIRef("http://ex/g h")).add(
+        (URIRef("http://ex/a"), URIRef("http://ex/p"), URIRef("http://ex/o"))
+    )
+    with pytest.raises(DataError, match="g h"):
+        serialize(ds, "nq")
+    ds = Dataset()
+    ds.add(
+        (
+            URIRef("http://ex/a"),
+            URIRef("http://ex/p"),
+            Literal("x", datatype=URIRef("http://ex/t|y")),
+        )
+    )
+    with pytest.raises(DataError, match=r"t\|y"):
+        serialize(ds, "nt")
+
+
+def test_symlinked_target_is_refused_and_victim_unchanged(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"precious\n")
+    link = tmp_path / "out.nt"
+    link.symlink_to(victim)
+    with pytest.raises(LocalIOError, match="symbolic link"):
+        export_dataset("nt", link)
+    assert victim.read_bytes() == b"precious\n"
+    assert link.is_symlink()
+    assert _leftovers(tmp_path) == []
+
+
+def test_follow_symlinks_writes_the_link_target(tmp_path: Path) -> None:
+    real = tmp_path / "real.nt"
+    real.write_bytes(OLD)
+    link = tmp_path / "out.nt"
+    link.symlink_to(real)
+    write_atomic(link, b"new\n", follow_symlinks=True)
+    assert link.is_symlink() and real.read_bytes() == b"new\n"
+
+
+def test_missing_folder_fails_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def must_not_run(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("the dataset was loaded although the target is unusable")
+
+    monkeypatch.setattr(export_mod, "serialize_dataset", must_not_run)
+    missing = tmp_path / "missing" / "out.nt"
+    with pytest.raises(LocalIOError, match="missing"):
+        export_dataset("nt", missing)
+    assert not missing.parent.exists()
+
+
+def test_target_that_is_a_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(export_mod, "serialize_dataset", lambda *a, **k: b"")
+    folder = tmp_path / "out.nt"
+    folder.mkdir()
+    with pytest.raises(LocalIOError, match="directory"):
+        export_dataset("nt", folder)
+    assert folder.is_dir() and not list(folder.iterdir())
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+def test_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(LocalIOError, match="not writable"):
+            write_atomic(folder / "out.nt", b"x")
+    finally:
+        folder.chmod(0o755)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_full_disk_dev_full() -> None:
+    with pytest.raises(LocalIOError, match="no space left on device: /dev/full"):
+        write_atomic(Path("/dev/full"), b"x" * 200_000)
+    with pytest.raises(LocalIOError, match="no space left on device"):
+        export_dataset("nt", Path("/dev/full"))
+    # The device itself must never be replaced by a rename (this runs as root in CI).
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    assert not [p for p in Path("/dev").glob(".full.*.tmp")]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE")
+def test_file_size_limit_efbig_leaves_target_unchanged(target: Path) -> None:
+    before = _digest(target)
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        from pathlib import Path
+        from trilat_kg.atomic import write_atomic
+        from trilat_kg.errors import LocalIOError
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, 100 * 1024))
+        try:
+            write_atomic(Path({str(target)!r}), b"x" * (1024 * 1024))
+        except LocalIOError as exc:
+            print(exc)
+            sys.exit(4)
+        """
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 4, proc.stderr
+    assert "no space left on device" in proc.stdout
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+def test_stale_temps_of_killed_runs_are_cleaned(target: Path) -> None:
+    stale = target.parent / f".{target.name}.killed1.tmp"
+    fresh = target.parent / f".{target.name}.running.tmp"
+    for p in (stale, fresh):
+        p.write_bytes(b"partial")
+    old = time.time() - STALE_AFTER - 60
+    os.utime(stale, (old, old))
+    write_atomic(target, b"new\n")
+    assert not stale.exists()
+    assert fresh.exists(), "a temp file another run may still be writing must be left alone"
+    assert target.read_bytes() == b"new\n"
+
+
+def test_new_file_mode_follows_umask_and_existing_mode_is_kept(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    new = tmp_path / "new.ttl"
+    write_atomic(new, b"x")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~mask
+    kept = tmp_path / "kept.ttl"
+    kept.write_bytes(b"old")
+    kept.chmod(0o640)
+    write_atomic(kept, b"new")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def _interrupt(script: str, target: Path) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # the child says when it is half-way through writing
+    assert line.strip() == "writing", proc.stderr.read() if proc.stderr else ""
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_sigint_during_write_leaves_target_unchanged(target: Path) -> None:
+    before = _digest(target)
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from trilat_kg.atomic import write_atomic
+        def slow(fh):
+            for i in range(10_000):
+                fh.write(b"<http://ex/a> <http://ex/b> <http://ex/c> .\\n" * 100)
+                if i == 5:
+                    fh.flush()
+                    print("writing", flush=True)
+                time.sleep(0.01)
+        write_atomic(Path({str(target)!r}), slow)
+        """
+    )
+    result = _interrupt(script, target)
+    assert result.returncode != 0
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+def test_sigint_during_export_leaves_target_unchanged(target: Path) -> None:
+    before = _digest(target)
+    script = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        import trilat_kg.export as ex
+        real_write = ex.write_atomic
+        def slow_write(path, data, **kw):
+            def writer(fh):
+                for i in range(0, len(data), 2048):
+                    fh.write(data[i:i + 2048])
+                    if i == 2048 * 4:
+                        print("writing", flush=True)
+                    time.sleep(0.005)
+            real_write(path, writer, **kw)
+        ex.write_atomic = slow_write
+        ex.export_dataset("nt", Path({str(target)!r}))
+        """
+    )
+    result = _interrupt(script, target)
+    assert result.returncode != 0
+    assert _digest(target) == before
+    assert _leftovers(target.parent) == []
+
+
+def test_four_concurrent_exports_give_one_complete_file(tmp_path: Path) -> None:
+    out = tmp_path / "shared.nt"
+    procs = []
+    for n in range(4):
+        extra = tmp_path / f"writer{n}.ttl"
+        extra.write_text(f'<http://ex/writer{n}> <http://ex/p> "{n}" .\n', encoding="utf-8")
+        code = (
+            "from pathlib import Path; from trilat_kg.export import export_dataset; "
+            f"export_dataset('nt', Path({str(out)!r}), extra=[Path({str(extra)!r})])"
+        )
+        procs.append(subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE))
+    for proc in procs:
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+    graph = Graph().parse(out, format="nt")
+    writers = [n for n in range(4) if (URIRef(f"http://ex/writer{n}"), None, None) in graph]
+    assert len(writers) == 1, f"expected exactly one writer's output, found {writers}"
+    expected = Graph().parse(
+        data=serialize_dataset("nt", extra=[tmp_path / f"writer{writers[0]}.ttl"]), format="nt"
+    )
+    assert isomorphic(graph, expected)
+    assert _leftovers(tmp_path) == []
