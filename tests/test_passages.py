@@ -80,10 +80,23 @@ def test_paragraph_nodes_match_the_text(essay_graph: Graph, essay_text: str) -> 
     assert recorded == {p.number: (p.start, p.end) for p in paragraphs(essay_text)}
 
 
-def test_no_passage_copies_a_whole_paragraph(essay_graph: Graph, essay_text: str) -> None:
-    long_quotes = [str(q) for q in essay_graph.objects(None, OA.exact)
-                   if len(str(q)) > 400]
+def test_quotes_do_not_reproduce_the_essay(essay_graph: Graph, essay_text: str) -> None:
+    """Passages are short quotations, not the essay's running text.
+
+    No quote is longer than 250 characters, and all quotes together cover under half the text.
+    """
+    long_quotes = [str(q)[:60] for q in essay_graph.objects(None, OA.exact)
+                   if len(str(q)) > 250]
     assert not long_quotes
+    covered = [False] * len(essay_text)
+    for passage in essay_graph.subjects(RDF.type, TRILAT.Passage):
+        for sel in essay_graph.objects(passage, OA.hasSelector):
+            if (sel, RDF.type, OA.TextPositionSelector) in essay_graph:
+                start = int(essay_graph.value(sel, OA.start))
+                end = int(essay_graph.value(sel, OA.end))
+                covered[start:end] = [True] * (end - start)
+    share = sum(covered) / len(essay_text)
+    assert share < 0.5, f"quotes cover {share:.0%} of the essay"
 
 
 def test_verifier_rejects_a_drifted_passage(essay_graph: Graph, essay_text: str) -> None:
