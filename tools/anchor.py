@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from trilat_kg.passages import paragraphs, selectors_for  # noqa: E402
+from trilat_kg.passages import paragraphs, selectors_for
 
 
 def turtle_string(s: str) -> str:

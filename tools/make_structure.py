@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from trilat_kg.passages import paragraphs  # noqa: E402
+from trilat_kg.passages import paragraphs
 
 # paragraph numbers -> the section (or, for front and back matter, the work) they belong to
 PARTS = [
