@@ -1,0 +1,310 @@
+"""The ``trilat-kg`` command line: a thin click layer over the library.
+
+Each command parses its options, calls one library function, renders the answer and exits.
+No SPARQL and no RDF library lives here, and the heavy packages are imported inside the
+commands, so ``trilat-kg --help`` and ``--version`` import no RDF library at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import TrilatError, UsageError
+
+EXIT_CODES = """\b
+Exit codes:
+  0    success; the data conforms
+  1    data invalid (parse error, SHACL violations, broken query)
+  2    usage error (bad option, parameter, query name or forbidden SPARQL)
+  3    remote endpoint failure
+  4    local I/O error (missing file, directory, permission, disk)
+  130  interrupted (Ctrl-C)
+  141  stdout closed early (e.g. piped into head); nothing is printed
+"""
+
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
+
+
+def _color(stream: Any) -> bool:
+    """Colour only a terminal, never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _error(message: str) -> None:
+    prefix = "trilat-kg: error:"
+    if _color(sys.stderr):
+        prefix = click.style(prefix, fg="red", bold=True)
+    click.echo(f"{prefix} {message}", err=True, color=_color(sys.stderr))
+
+
+class TrilatGroup(click.Group):
+    """A group that turns library errors into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except TrilatError as exc:
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            _error(str(exc))
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _error("interrupted")
+            ctx.exit(130)
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(141)
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away, point stdout at /dev/null so exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under CliRunner)
+        pass
+
+
+def _data_option(func: Any) -> Any:
+    return click.option(
+        "--data", "data", multiple=True, type=click.Path(path_type=Path, dir_okay=True),
+        metavar="FILE",
+        help="Merge your own RDF file (.ttl .nt .nq .trig .jsonld) into the graph "
+             "https://w3id.org/trilat-kg/graphs/user. Repeatable.",
+    )(func)
+
+
+def _result_format_option(func: Any) -> Any:
+    return click.option(
+        "--format", "fmt", type=click.Choice(RESULT_FORMATS), default=None,
+        help="Output format. Default: table on a terminal, csv when piped. "
+             "json is the SPARQL 1.1 Query Results JSON format.",
+    )(func)
+
+
+def _emit(text: str) -> None:
+    """Write data to stdout (never mixed with messages).
+
+    Written in 64 KiB pieces: CPython drops the EPIPE of one huge write that was partly
+    accepted, so a closed pipe (``| head``) would go unnoticed and the exit code be wrong.
+    """
+    step = 1 << 16
+    for start in range(0, len(text), step):
+        sys.stdout.write(text[start:start + step])
+    sys.stdout.flush()
+
+
+def _render(result: Any, fmt: str | None) -> None:
+    from .results import render
+
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    _emit(render(result, fmt, color=fmt == "table" and _color(sys.stdout)))
+
+
+@click.group(cls=TrilatGroup, epilog=EXIT_CODES, context_settings={"max_content_width": 100})
+@click.version_option(package_name="trilat-kg", prog_name="trilat-kg",
+                      message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show a traceback with errors.")
+def cli(debug: bool) -> None:
+    """trilat-kg: validate, query and export the U.S.-Japan-ROK trilateral security
+    cooperation knowledge graph. Nothing is fetched from the network unless you pass
+    --endpoint."""
+
+
+@cli.command()
+@_data_option
+@click.option("--format", "fmt", type=click.Choice(["human", "turtle", "json"]),
+              default="human", show_default=True, help="Report format.")
+def validate(data: Sequence[Path], fmt: str) -> None:
+    """Validate the dataset (and --data files) against the SHACL shapes.
+
+    Exit 0 when it conforms, 1 when it does not.
+    """
+    import json
+
+    from .validation import validate as run_validation
+
+    outcome = run_validation(tuple(data))
+    if fmt == "turtle":
+        _emit(outcome.report_graph.serialize(format="longturtle"))
+    elif fmt == "json":
+        results = [
+            {"focus": r.focus, "path": r.path, "source_shape": r.source_shape,
+             "component": r.component, "severity": r.severity, "message": r.message}
+            for r in outcome.results
+        ]
+        _emit(json.dumps({"conforms": outcome.conforms, "results": results},
+                         ensure_ascii=False, indent=2) + "\n")
+    else:
+        text = outcome.text or "\n".join(
+            f"{r.severity}: {r.focus} {r.path or ''}: {r.message}" for r in outcome.results)
+        _emit(text if text.endswith("\n") else text + "\n")
+        if outcome.conforms:
+            click.echo("trilat-kg: the dataset conforms", err=True)
+    sys.exit(0 if outcome.conforms else 1)
+
+
+@cli.command("queries")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Listing format.")
+def list_queries(fmt: str) -> None:
+    """List the canned queries with their summary and parameters."""
+    import json
+
+    from .queries import catalogue
+
+    entries = catalogue()
+    if fmt == "json":
+        _emit(json.dumps([
+            {"name": q.slug, "iri": q.iri, "summary": q.summary, "tags": list(q.tags),
+             "params": [{"name": p.name, "type": p.type_label, "required": p.required,
+                         "default": q.defaults.get(p.name)} for p in q.params]}
+            for q in entries], ensure_ascii=False, indent=2) + "\n")
+        return
+    lines = []
+    for q in entries:
+        lines.append(q.slug)
+        lines.append(f"    {q.summary}")
+        if q.tags:
+            lines.append(f"    tags: {', '.join(q.tags)}")
+        for p in q.params:
+            default = q.defaults.get(p.name)
+            need = (f"default {default}" if default is not None
+                    else "required" if p.required else "optional")
+            lines.append(f"    --param {p.name}={p.type_label}  ({need})")
+    _emit("\n".join(lines) + "\n")
+
+
+def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {pair!r}: expected NAME=VALUE")
+        if name in values:
+            raise UsageError(f"--param {name!r} given twice")
+        values[name] = value
+    return values
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A query parameter (see `trilat-kg queries`). Repeatable.")
+@_result_format_option
+@_data_option
+@click.option("--endpoint", metavar="URL",
+              help="Run on this remote SPARQL endpoint instead of the embedded dataset.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Total deadline of a remote call, in seconds.")
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="Return at most this many rows.")
+def query(name: str, params: Sequence[str], fmt: str | None, data: Sequence[Path],
+          endpoint: str | None, timeout: float, limit: int | None) -> None:
+    """Run the canned query NAME (see `trilat-kg queries`)."""
+    from .queries import run_query
+
+    values = _parse_params(params)
+    result = run_query(name, values, extra=tuple(data), endpoint=endpoint, timeout=timeout,
+                       limit=limit)
+    _render(result, fmt)
+
+
+@cli.command()
+@click.argument("query_file", required=False, default="-", metavar="[QUERY_FILE|-]")
+@_result_format_option
+@_data_option
+@click.option("--limit", type=click.IntRange(min=0), default=None,
+              help="Return at most this many rows.")
+def sparql(query_file: str, fmt: str | None, data: Sequence[Path], limit: int | None) -> None:
+    """Run a read-only SPARQL query from QUERY_FILE (or stdin) on the dataset.
+
+    Updates, SERVICE, FROM / FROM NAMED and LOAD are refused. The default graph is the
+    union of the named graphs; GRAPH clauses see each of them.
+    """
+    from .sparql import run_sparql
+
+    if query_file == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    else:
+        text, source = _read_query_file(Path(query_file)), query_file
+    _render(run_sparql(text, extra=tuple(data), source=source, limit=limit), fmt)
+
+
+def _read_query_file(path: Path) -> str:
+    from .errors import DataError, LocalIOError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 at byte {exc.start}") from exc
+    except IsADirectoryError as exc:
+        raise LocalIOError(f"{path}: is a directory, not a file") from exc
+    except FileNotFoundError as exc:
+        raise LocalIOError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise LocalIOError(f"{path}: {exc.strerror or exc}") from exc
+
+
+@cli.command()
+@click.option("--format", "fmt", required=True, metavar="FORMAT",
+              help="One of turtle, json-ld, nt, nq, trig (nq and trig keep the named graphs).")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE|-",
+              help="Output file, written atomically; - is stdout.")
+@_data_option
+@click.option("--follow-symlinks", is_flag=True,
+              help="Write through a symlinked output path instead of refusing it.")
+def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool) -> None:
+    """Export the whole dataset in an RDF format."""
+    from .export import FORMATS, export_dataset
+
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out = None if output == "-" else Path(output)
+    export_dataset(fmt, out, extra=tuple(data), follow_symlinks=follow_symlinks)
+
+
+@cli.command()
+@_result_format_option
+@_data_option
+def stats(fmt: str | None, data: Sequence[Path]) -> None:
+    """Count triples per graph, entities per class and triples per property (VoID)."""
+    from .stats import dataset_stats
+
+    _render(dataset_stats(tuple(data)).to_result(), fmt)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``trilat-kg`` script."""
+    try:
+        code: Any = 0
+        try:
+            cli.main(args=list(argv) if argv is not None else None, prog_name="trilat-kg")
+        except SystemExit as exc:
+            code = exc.code
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 141
+    except KeyboardInterrupt:
+        _error("interrupted")
+        code = 130
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,573 @@
+"""The catalogue of canned queries (``queries/*.rq``), their parameters, and running them.
+
+Each ``.rq`` file is a complete query any SPARQL tool can run, with a grlc header of
+``#+ `` lines (``summary``, ``tags``, ``defaults``, ``enumerate``) and BASIL parameter
+variables:
+
+==========================  ==========================================================
+variable                    parameter
+==========================  ==========================================================
+``?_actor_iri``             ``actor``, required, an IRI
+``?_label``                 ``label``, required, a plain literal (``xsd:string``)
+``?_label_en``              ``label``, required, a literal tagged ``@en`` (also ja/ko/zh)
+``?__year_xsd_integer``     ``year``, optional (two underscores), an ``xsd:integer``
+``?_on_xsd_date``           ``on``, required, an ``xsd:date``
+==========================  ==========================================================
+
+An optional parameter left out stays an unbound variable (it matches anything). A
+``#+ defaults:`` entry makes a required parameter optional at the command line.
+
+Values are *bound*, never pasted into the text. On the embedded store they are pyoxigraph
+``substitutions`` (SEP-0007): the engine replaces the variable by the term after parsing,
+so no value can change the query's structure. A remote endpoint only accepts text, so
+:func:`bind_values` (the one audited function that writes values into a query) injects a
+typed ``VALUES`` block, built from terms serialised by :func:`sparql_term`: IRIs are
+validated against the IRIREF grammar and literals are escaped with SPARQL ECHARs, which
+unlike rdflib's ``Literal.n3()`` escapes TAB and every other character that could end or
+bend a string. Every value is validated (:func:`bind`) before any query runs.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError, RemoteError, UsageError
+from .results import IRI, XSD_STRING, Literal, QueryResult, Term
+from .sparql import check_read_only, tokenize
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+__all__ = [
+    "CannedQuery",
+    "Param",
+    "bind",
+    "bind_values",
+    "catalogue",
+    "get_query",
+    "parse_query_file",
+    "run_query",
+    "run_remote",
+    "sparql_term",
+]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+#: Language suffixes recognised on parameter names (``?_label_en``). A closed list, because
+#: any two letters would turn a name like ``?_state_id`` into an Indonesian literal.
+LANG_SUFFIXES = ("en", "ja", "ko", "zh")
+#: Default total deadline of a remote call, in seconds.
+REMOTE_TIMEOUT = 60.0
+#: Largest remote answer read, in bytes (a result cap, see bad-inputs row 21).
+REMOTE_MAX_BYTES = 64 * 1024 * 1024
+
+_IRI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*\Z")
+_VALIDATORS: dict[str, re.Pattern[str]] = {
+    "integer": re.compile(r"[+-]?\d+\Z"),
+    "nonNegativeInteger": re.compile(r"\+?\d+\Z"),
+    "positiveInteger": re.compile(r"\+?0*[1-9]\d*\Z"),
+    "decimal": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)\Z"),
+    "boolean": re.compile(r"(true|false|1|0)\Z"),
+    "gYear": re.compile(r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?\Z"),
+    "gYearMonth": re.compile(r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d{2}:\d{2})?\Z"),
+    "string": re.compile(r".*\Z", re.DOTALL),
+}
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?\Z")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One BASIL parameter: its public name, the query variable, and the kind of value."""
+
+    name: str
+    variable: str
+    kind: str  # "iri", "literal", "lang" or "typed"
+    required: bool
+    datatype: str = XSD_STRING
+    language: str | None = None
+
+    @property
+    def type_label(self) -> str:
+        """Short description for help texts: IRI, string, xsd:date, string@en."""
+        if self.kind == "iri":
+            return "IRI"
+        if self.kind == "lang":
+            return f"string@{self.language}"
+        if self.kind == "typed":
+            return "xsd:" + self.datatype[len(XSD):]
+        return "string"
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A canned query: its slug (file name), grlc metadata, parameters, text and path."""
+
+    slug: str
+    summary: str
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    defaults: Mapping[str, str]
+    enumerate: tuple[str, ...]
+    text: str
+    path: Path
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def iri(self) -> str:
+        return f"https://w3id.org/trilat-kg/queries/{self.slug}"
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+def queries_dir(root: Path | None = None) -> Path:
+    from .resources import data_root
+
+    return (root or data_root()) / "queries"
+
+
+def catalogue(root: Path | None = None) -> list[CannedQuery]:
+    """Return every canned query, sorted by slug."""
+    folder = queries_dir(root)
+    return [parse_query_file(p) for p in sorted(folder.glob("*.rq"))]
+
+
+def get_query(slug: str, root: Path | None = None) -> CannedQuery:
+    """Return the canned query ``slug``; UsageError listing the valid names otherwise."""
+    folder = queries_dir(root)
+    path = folder / f"{slug}.rq"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug) or not path.is_file():
+        names = ", ".join(p.stem for p in sorted(folder.glob("*.rq")))
+        raise UsageError(f"unknown query {slug!r}; valid names: {names}")
+    return parse_query_file(path)
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    """Read one ``.rq`` file: its grlc header, its BASIL parameters and its text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 at byte {exc.start}") from exc
+    except OSError as exc:
+        from .errors import LocalIOError
+
+        raise LocalIOError(f"{path}: {exc.strerror or exc}") from exc
+    meta = parse_header(text, str(path))
+    params = tuple(_params_of(text, str(path)))
+    _check_projected(text, params, str(path))
+    names = {p.name for p in params}
+    defaults = meta.get("defaults", {})
+    if isinstance(defaults, list):  # "- actor: value" items come as one-key maps
+        merged: dict[str, str] = {}
+        for item in defaults:
+            if not isinstance(item, dict):
+                raise DataError(f"{path}: '#+ defaults:' items must be 'name: value'")
+            merged.update(item)
+        defaults = merged
+    if not isinstance(defaults, dict):
+        raise DataError(f"{path}: '#+ defaults:' must be a list of 'name: value'")
+    unknown = sorted(set(defaults) - names)
+    if unknown:
+        raise DataError(f"{path}: '#+ defaults:' names unknown parameter(s) {', '.join(unknown)}")
+    enum = meta.get("enumerate", [])
+    enum = tuple(enum if isinstance(enum, list) else [enum])
+    tags = meta.get("tags", [])
+    tags = tuple(tags if isinstance(tags, list) else [tags])
+    summary = meta.get("summary", "")
+    if not isinstance(summary, str) or not summary:
+        raise DataError(f"{path}: no '#+ summary:' line")
+    extra = {k: v for k, v in meta.items()
+             if k not in ("summary", "tags", "defaults", "enumerate")}
+    return CannedQuery(path.stem, summary, tuple(map(str, tags)), params,
+                       {str(k): str(v) for k, v in defaults.items()},
+                       tuple(map(str, enum)), text, path, extra)
+
+
+def parse_header(text: str, source: str = "query") -> dict[str, Any]:
+    """Parse the grlc ``#+ `` header: the small YAML subset grlc queries use.
+
+    Supported: ``key: value``; ``key:`` followed by ``- item`` lines; items that are
+    ``name: value`` pairs (one-key maps, as in ``defaults``); ``[a, b]`` inline lists.
+    Kept by hand so that PyYAML is not a dependency.
+    """
+    meta: dict[str, Any] = {}
+    current: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.startswith("#+"):
+            continue
+        line = raw[2:].rstrip()
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        if stripped.startswith("- "):
+            if current is None or not isinstance(meta.get(current), list):
+                raise DataError(f"{source}:{number}: list item outside a list key")
+            item = stripped[2:].strip()
+            key, sep, value = item.partition(":")
+            if sep and re.fullmatch(r"[A-Za-z_][\w-]*", key.strip()) and value[:1] in (" ", ""):
+                meta[current].append({key.strip(): _scalar(value)})
+            else:
+                meta[current].append(_scalar(item))
+            continue
+        key, sep, value = stripped.partition(":")
+        if not sep or not re.fullmatch(r"[A-Za-z_][\w-]*", key):
+            raise DataError(f"{source}:{number}: cannot read header line {stripped!r}")
+        value = value.strip()
+        if not value:
+            meta[key] = []
+            current = key
+        elif value.startswith("[") and value.endswith("]"):
+            meta[key] = [_scalar(v) for v in value[1:-1].split(",") if v.strip()]
+            current = None
+        else:
+            meta[key] = _scalar(value)
+            current = None
+    return meta
+
+
+def _scalar(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def _params_of(text: str, source: str) -> list[Param]:
+    """Find the BASIL parameters among the query's variables (strings and IRIs ignored)."""
+    seen: dict[str, Param] = {}
+    for token in tokenize(text):
+        if token.kind != "var" or not token.text[1:].startswith("_"):
+            continue
+        variable = token.text[1:]
+        if variable in {p.variable for p in seen.values()}:
+            continue
+        param = _param_for(variable, source)
+        if param.name in seen:
+            raise DataError(f"{source}: parameter {param.name!r} is declared twice")
+        seen[param.name] = param
+    return list(seen.values())
+
+
+def _check_projected(text: str, params: Sequence[Param], source: str) -> None:
+    """Require every parameter variable in the SELECT clause.
+
+    pyoxigraph applies ``substitutions`` only to projected variables (SEP-0007 replaces the
+    variable in the answer too), so a canned query shows the values it was asked about.
+    """
+    head: list[str] = []
+    form = ""
+    for token in tokenize(text):
+        if token.keyword in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            form = token.keyword
+        if token.text == "{" or token.keyword == "WHERE":
+            break
+        if form:
+            head.append(token.text)
+    if form != "SELECT" or "*" in head:
+        return
+    missing = [p.variable for p in params if "?" + p.variable not in head
+               and "$" + p.variable not in head]
+    if missing:
+        raise DataError(
+            f"{source}: parameter variable(s) {', '.join('?' + v for v in missing)} must be "
+            "in the SELECT clause (bound values are projected)"
+        )
+
+
+def _param_for(variable: str, source: str) -> Param:
+    required = not variable.startswith("__")
+    body = variable.lstrip("_")
+    if "_xsd_" in body:
+        name, _, xsd_type = body.rpartition("_xsd_")
+        return Param(name, variable, "typed", required, XSD + xsd_type)
+    if body.endswith("_iri"):
+        return Param(body[: -len("_iri")], variable, "iri", required)
+    for lang in LANG_SUFFIXES:
+        if body.endswith("_" + lang):
+            return Param(body[: -len(lang) - 1], variable, "lang", required,
+                         RDF_LANG_STRING, lang)
+    if not body:
+        raise DataError(f"{source}: parameter variable ?{variable} has no name")
+    return Param(body, variable, "literal", required)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def bind(query: CannedQuery, values: Mapping[str, str]) -> dict[str, Term]:
+    """Validate user values (defaults filled in) and return ``{variable: term}``.
+
+    UsageError names the parameter for an unknown name, a missing required value, an
+    invalid IRI or an ill-typed date or number. Nothing runs before this succeeds.
+    """
+    known = {p.name: p for p in query.params}
+    for name in values:
+        if name not in known:
+            choices = ", ".join(sorted(known)) or "none"
+            raise UsageError(
+                f"query {query.slug!r} has no parameter {name!r} (parameters: {choices})"
+            )
+    bound: dict[str, Term] = {}
+    for param in query.params:
+        value = values.get(param.name, query.defaults.get(param.name))
+        if value is None:
+            if param.required:
+                raise UsageError(
+                    f"query {query.slug!r} needs parameter {param.name!r} "
+                    f"({param.type_label}): --param {param.name}=VALUE"
+                )
+            continue
+        bound[param.variable] = make_term(param, value, query.slug)
+    return bound
+
+
+def make_term(param: Param, value: str, slug: str = "query") -> Term:
+    """Turn a user's text into the term a parameter expects, or raise UsageError."""
+    where = f"parameter {param.name!r} of {slug!r}"
+    if not isinstance(value, str):
+        raise UsageError(f"{where}: value must be text")
+    if param.kind == "iri":
+        if not _IRI_RE.match(value):
+            raise UsageError(f"{where}: invalid IRI {value!r}")
+        return IRI(value)
+    if param.kind == "lang":
+        return Literal(value, RDF_LANG_STRING, param.language)
+    if param.kind == "typed":
+        local = param.datatype[len(XSD):]
+        if local == "date":
+            _check_date(value, where)
+        elif local in _VALIDATORS and not _VALIDATORS[local].match(value):
+            raise UsageError(f"{where}: invalid xsd:{local} {value!r}")
+        return Literal(value, param.datatype)
+    return Literal(value, XSD_STRING)
+
+
+def _check_date(value: str, where: str) -> None:
+    match = _DATE_RE.match(value)
+    if not match:
+        raise UsageError(f"{where}: invalid date {value!r} (expected YYYY-MM-DD)")
+    try:
+        _dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise UsageError(f"{where}: invalid date {value!r} ({exc})") from exc
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_query(
+    name: str | CannedQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    extra: Sequence[Path | str] = (),
+    endpoint: str | None = None,
+    store: pyoxigraph.Store | None = None,
+    timeout: float = REMOTE_TIMEOUT,
+    limit: int | None = None,
+) -> QueryResult:
+    """Run a canned query by name on the embedded dataset, or on ``endpoint`` when given.
+
+    Parameters are validated first; then the dataset (merged with ``extra``) is loaded,
+    unless a ``store`` is passed in (a notebook can load once and query many times).
+    """
+    query = name if isinstance(name, CannedQuery) else get_query(name)
+    bound = bind(query, params or {})
+    if endpoint is not None:
+        if extra:
+            raise UsageError("--data cannot be combined with --endpoint (the data is remote)")
+        return run_remote(endpoint, query.text, bound, timeout=timeout, limit=limit)
+    import pyoxigraph as ox
+
+    from .sparql import execute
+
+    if store is None:
+        from .store import load_store
+
+        store = load_store(extra)
+    substitutions = {ox.Variable(var): _to_oxigraph(term) for var, term in bound.items()}
+    return execute(store, query.text, substitutions=substitutions, source=str(query.path),
+                   limit=limit)
+
+
+def _to_oxigraph(term: Term) -> Any:
+    import pyoxigraph as ox
+
+    if isinstance(term, IRI):
+        return ox.NamedNode(term.value)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(term.value, language=term.language)
+        return ox.Literal(term.value, datatype=ox.NamedNode(term.datatype))
+    raise UsageError("blank nodes cannot be parameter values")
+
+
+# --------------------------------------------------------------------------- remote
+
+
+def sparql_term(term: Term) -> str:
+    """Serialise a term for a SPARQL query text: the audited escaper.
+
+    IRIs must match the IRIREF grammar (no space, ``<>"{}|^`\\`` or control character);
+    literals have every SPARQL ECHAR escaped (``\\t \\b \\n \\r \\f \\" \\' \\\\``) and any
+    other control character written as ``\\uXXXX``, so no value can close the string.
+    """
+    if isinstance(term, IRI):
+        if not _IRI_RE.match(term.value):
+            raise UsageError(f"invalid IRI {term.value!r}")
+        return f"<{term.value}>"
+    if isinstance(term, Literal):
+        body = '"' + escape_string(term.value) + '"'
+        if term.language:
+            if not re.fullmatch(r"[A-Za-z]+(-[A-Za-z0-9]+)*", term.language):
+                raise UsageError(f"invalid language tag {term.language!r}")
+            return f"{body}@{term.language}"
+        if term.datatype and term.datatype != XSD_STRING:
+            return f"{body}^^{sparql_term(IRI(term.datatype))}"
+        return body
+    raise UsageError("blank nodes cannot be parameter values")
+
+
+_ECHAR = {"\t": "\\t", "\b": "\\b", "\n": "\\n", "\r": "\\r", "\f": "\\f",
+          '"': '\\"', "'": "\\'", "\\": "\\\\"}
+
+
+def escape_string(value: str) -> str:
+    """Escape a string for the inside of a double-quoted SPARQL literal."""
+    out = []
+    for char in value:
+        if char in _ECHAR:
+            out.append(_ECHAR[char])
+        elif ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 or char in "\u2028\u2029":
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def bind_values(text: str, bound: Mapping[str, Term]) -> str:
+    """Return ``text`` with a ``VALUES`` block binding ``bound`` at the top of its WHERE group.
+
+    The block goes *inside* the outermost group (not after the query) so that FILTERs in
+    the group see the values, as they do with substitution. Only text produced by
+    :func:`sparql_term` is inserted; the insertion point is found on tokens, so a ``{``
+    inside a string, IRI or comment is never taken for the group.
+    """
+    if not bound:
+        return text
+    variables = " ".join("?" + v for v in bound)
+    terms = " ".join(sparql_term(t) for t in bound.values())
+    block = f"VALUES ({variables}) {{ ({terms}) }}\n"
+    tokens = list(tokenize(text))
+    position = None
+    depth = 0
+    seen_form = False
+    for index, token in enumerate(tokens):
+        if token.keyword in ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT"):
+            seen_form = True
+        if token.text == "{":
+            if depth == 0 and seen_form:
+                previous = tokens[index - 1].keyword if index else ""
+                form = next((t.keyword for t in tokens if t.keyword in
+                             ("SELECT", "ASK", "DESCRIBE", "CONSTRUCT")), "")
+                if form != "CONSTRUCT" or previous == "WHERE":
+                    position = token.start + 1
+                    break
+            depth += 1
+        elif token.text == "}":
+            depth -= 1
+    if position is None:
+        raise UsageError("cannot find the WHERE group of the query to bind parameters in")
+    return text[:position] + "\n" + block + text[position:]
+
+
+def run_remote(
+    endpoint: str,
+    text: str,
+    bound: Mapping[str, Term] | None = None,
+    *,
+    timeout: float = REMOTE_TIMEOUT,
+    limit: int | None = None,
+) -> QueryResult:
+    """Run a query on a remote SPARQL endpoint through SPARQLWrapper, within ``timeout``.
+
+    ``timeout`` is a total deadline: SPARQLWrapper's own timeout bounds each socket read
+    only (a server sending one byte a second beats it), so the call runs in a worker
+    thread and is abandoned when the deadline passes. Any failure is a RemoteError.
+    """
+    check_read_only(text, "query")
+    if not re.match(r"https?://[^\s/]+", endpoint):
+        raise UsageError(f"invalid endpoint URL {endpoint!r} (expected http:// or https://)")
+    query = bind_values(text, bound or {})
+    if limit is not None:
+        query = query.rstrip() + f"\nLIMIT {int(limit)}\n"
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            outcome["result"] = _fetch(endpoint, query, timeout)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=worker, name="trilat-kg-remote", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise RemoteError(f"{endpoint}: timed out after {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def _fetch(endpoint: str, query: str, timeout: float) -> QueryResult:
+    import json
+    import urllib.error
+
+    from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    from .results import from_sparql_json
+
+    client = SPARQLWrapper(endpoint)
+    client.setQuery(query)
+    client.setMethod(POST)
+    client.setRequestMethod(URLENCODED)
+    client.setReturnFormat(JSON)
+    client.setTimeout(max(1, int(timeout)))
+    try:
+        response = client.query().response
+        status = getattr(response, "status", 200)
+        if status != 200:
+            raise RemoteError(f"{endpoint}: HTTP {status} (only 200 is a complete answer)")
+        body = response.read(REMOTE_MAX_BYTES + 1)
+    except RemoteError:
+        raise
+    except SPARQLWrapperException as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise RemoteError(f"{endpoint}: {type(exc).__name__}: {detail}") from exc
+    except urllib.error.HTTPError as exc:
+        raise RemoteError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        raise RemoteError(f"cannot connect to {endpoint}: {exc.reason}") from exc
+    except TimeoutError as exc:
+        raise RemoteError(f"{endpoint}: timed out after {timeout:g} s") from exc
+    except (OSError, ValueError) as exc:
+        raise RemoteError(f"{endpoint}: {exc}") from exc
+    if len(body) > REMOTE_MAX_BYTES:
+        raise RemoteError(f"{endpoint}: answer larger than {REMOTE_MAX_BYTES} bytes")
+    try:
+        return from_sparql_json(json.loads(body.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RemoteError(f"{endpoint}: endpoint returned invalid SPARQL JSON ({exc})") from exc

@@ -1,0 +1,395 @@
+"""Query results: one type whether a query ran on the embedded store or on a remote endpoint.
+
+A :class:`QueryResult` holds plain terms (:class:`IRI`, :class:`BNode`, :class:`Literal`) that
+depend on neither pyoxigraph nor rdflib, so a notebook, the CLI and the tests compare answers
+from both engines with ``==``, and rendering needs no RDF library (the CLI stays fast).
+
+Renderings: ``table`` (aligned text for a terminal), ``csv`` and ``tsv`` (the SPARQL 1.1
+CSV/TSV results formats), ``json`` (SPARQL 1.1 Query Results JSON) and ``markdown``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+__all__ = [
+    "FORMATS",
+    "IRI",
+    "XSD_STRING",
+    "BNode",
+    "Literal",
+    "QueryResult",
+    "Term",
+    "from_oxigraph",
+    "from_sparql_json",
+    "render",
+]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+#: Output formats of :func:`render`, in the order the CLI lists them.
+FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "markdown")
+
+#: Prefixes used only to shorten IRIs in the ``table`` and ``markdown`` renderings, for
+#: reading on a terminal. They mirror :data:`trilat_kg.namespaces.PREFIXES` plus the instance
+#: kinds of the data guide; they are copied here (a test checks they agree) because importing
+#: ``namespaces`` would import rdflib, and the CLI must not pay for that on every query.
+DISPLAY_PREFIXES: dict[str, str] = {
+    "trilat": "https://w3id.org/trilat-kg/ontology#",
+    "state": "https://w3id.org/trilat-kg/id/states/",
+    "organization": "https://w3id.org/trilat-kg/id/organizations/",
+    "government": "https://w3id.org/trilat-kg/id/governments/",
+    "group": "https://w3id.org/trilat-kg/id/groups/",
+    "person": "https://w3id.org/trilat-kg/id/persons/",
+    "place": "https://w3id.org/trilat-kg/id/places/",
+    "agreement": "https://w3id.org/trilat-kg/id/agreements/",
+    "law": "https://w3id.org/trilat-kg/id/laws/",
+    "provision": "https://w3id.org/trilat-kg/id/provisions/",
+    "situation": "https://w3id.org/trilat-kg/id/situation-categories/",
+    "measure": "https://w3id.org/trilat-kg/id/measures/",
+    "conditionset": "https://w3id.org/trilat-kg/id/condition-sets/",
+    "condition": "https://w3id.org/trilat-kg/id/conditions/",
+    "lstep": "https://w3id.org/trilat-kg/id/lifecycle-steps/",
+    "claim": "https://w3id.org/trilat-kg/id/claims/",
+    "concept": "https://w3id.org/trilat-kg/id/concepts/",
+    "passage": "https://w3id.org/trilat-kg/id/passages/",
+    "paragraph": "https://w3id.org/trilat-kg/id/paragraphs/",
+    "section": "https://w3id.org/trilat-kg/id/sections/",
+    "work": "https://w3id.org/trilat-kg/id/works/",
+    "akind": "https://w3id.org/trilat-kg/id/agreement-kinds/",
+    "step": "https://w3id.org/trilat-kg/id/step-types/",
+    "pol": "https://w3id.org/trilat-kg/id/polarities/",
+    "mod": "https://w3id.org/trilat-kg/id/modalities/",
+    "graph": "https://w3id.org/trilat-kg/graphs/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "eli": "http://data.europa.eu/eli/ontology#",
+    "schema": "https://schema.org/",
+    "wd": "http://www.wikidata.org/entity/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "org": "http://www.w3.org/ns/org#",
+    "time": "http://www.w3.org/2006/time#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": XSD,
+}
+
+
+@dataclass(frozen=True)
+class IRI:
+    """An IRI (a named node)."""
+
+    value: str
+
+    def __str__(self) -> str:
+        return self.value
+
+    def n3(self) -> str:
+        """N-Triples form, as used in TSV results."""
+        return f"<{self.value}>"
+
+
+@dataclass(frozen=True)
+class BNode:
+    """A blank node; its label is only meaningful within one result."""
+
+    value: str
+
+    def __str__(self) -> str:
+        return self.value
+
+    def n3(self) -> str:
+        return f"_:{self.value}"
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A literal: lexical form, datatype IRI (``xsd:string`` for a plain one) and language."""
+
+    value: str
+    datatype: str = XSD_STRING
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def n3(self) -> str:
+        text = '"' + _escape_ntriples(self.value) + '"'
+        if self.language:
+            return f"{text}@{self.language}"
+        if self.datatype and self.datatype != XSD_STRING:
+            return f"{text}^^<{self.datatype}>"
+        return text
+
+
+Term = Union[IRI, BNode, Literal]  # noqa: UP007 - a runtime alias, valid on Python 3.10 too
+
+
+@dataclass
+class QueryResult:
+    """The answer of a query: variable names and rows of terms (``None`` where unbound).
+
+    ``boolean`` is set for ASK queries (then ``rows`` is empty). CONSTRUCT and DESCRIBE
+    answers come as rows of ``subject``, ``predicate``, ``object``.
+    """
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rows)
+
+    def column(self, name: str) -> list[Term | None]:
+        """Return one column by variable name."""
+        index = self.variables.index(name)
+        return [row[index] for row in self.rows]
+
+    def as_dicts(self) -> list[dict[str, Term | None]]:
+        """Return the rows as dictionaries keyed by variable name."""
+        return [dict(zip(self.variables, row, strict=True)) for row in self.rows]
+
+    def to_dataframe(self) -> Any:
+        """Return a pandas DataFrame of the lexical values (pandas is an optional dependency).
+
+        Cells hold strings (IRIs and lexical forms) and ``None`` where unbound: typed values
+        are left to the caller, because a silent conversion would lose ``"036"``'s zeros.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            from .errors import UsageError
+
+            raise UsageError(
+                "to_dataframe() needs pandas: pip install 'trilat-kg[pandas]'"
+            ) from exc
+        return pd.DataFrame(
+            [[None if t is None else str(t) for t in row] for row in self.rows],
+            columns=list(self.variables),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the SPARQL 1.1 Query Results JSON object."""
+        if self.boolean is not None:
+            return {"head": {}, "boolean": self.boolean}
+        bindings = []
+        for row in self.rows:
+            binding: dict[str, Any] = {}
+            for var, term in zip(self.variables, row, strict=True):
+                if term is not None:
+                    binding[var] = _term_json(term)
+            bindings.append(binding)
+        return {"head": {"vars": list(self.variables)}, "results": {"bindings": bindings}}
+
+
+# --------------------------------------------------------------------------- conversions
+
+
+def from_oxigraph(answer: Any) -> QueryResult:
+    """Convert a pyoxigraph query answer (solutions, boolean or triples) to a QueryResult."""
+    import pyoxigraph as ox
+
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult([], [], bool(answer))
+    if isinstance(answer, ox.QueryTriples):
+        rows = [(_from_ox(t.subject), _from_ox(t.predicate), _from_ox(t.object)) for t in answer]
+        return QueryResult(["subject", "predicate", "object"], rows)  # type: ignore[arg-type]
+    variables = [v.value for v in answer.variables]
+    width = len(variables)
+    rows = [tuple(_from_ox(sol[i]) for i in range(width)) for sol in answer]
+    return QueryResult(variables, rows)
+
+
+def oxigraph_rows(solutions: Iterable[Any], width: int) -> list[tuple[Term | None, ...]]:
+    """Convert pyoxigraph solutions to rows (used when the caller slices the iterator)."""
+    return [tuple(_from_ox(sol[i]) for i in range(width)) for sol in solutions]
+
+
+def _from_ox(term: Any) -> Term | None:
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return IRI(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind == "Literal":
+        lang = term.language
+        return Literal(term.value, term.datatype.value if not lang else RDF_LANG_STRING, lang)
+    # RDF-star triple terms are rare here; keep their N-Triples form as a plain literal.
+    return Literal(str(term))
+
+
+def from_sparql_json(data: Mapping[str, Any]) -> QueryResult:
+    """Convert a parsed SPARQL 1.1 JSON results document; ValueError if it has the wrong shape."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("head"), Mapping):
+        raise ValueError("no 'head' object")
+    if "boolean" in data:
+        if not isinstance(data["boolean"], bool):
+            raise ValueError("'boolean' is not true or false")
+        return QueryResult([], [], data["boolean"])
+    variables = data["head"].get("vars")
+    results = data.get("results")
+    if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+        raise ValueError("'head.vars' is not a list of names")
+    if not isinstance(results, Mapping) or not isinstance(results.get("bindings"), list):
+        raise ValueError("no 'results.bindings' list")
+    rows = []
+    for binding in results["bindings"]:
+        if not isinstance(binding, Mapping):
+            raise ValueError("a binding is not an object")
+        rows.append(tuple(_json_term(binding.get(v)) for v in variables))
+    return QueryResult(list(variables), rows)
+
+
+def _json_term(obj: Any) -> Term | None:
+    if obj is None:
+        return None
+    if not isinstance(obj, Mapping) or not isinstance(obj.get("value"), str):
+        raise ValueError("a bound value is not a {type, value} object")
+    kind, value = obj.get("type"), obj["value"]
+    if kind == "uri":
+        return IRI(value)
+    if kind == "bnode":
+        return BNode(value)
+    if kind in ("literal", "typed-literal"):
+        lang = obj.get("xml:lang")
+        if lang:
+            return Literal(value, RDF_LANG_STRING, lang)
+        return Literal(value, obj.get("datatype") or XSD_STRING)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+def _term_json(term: Term) -> dict[str, str]:
+    if isinstance(term, IRI):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD_STRING:
+        out["datatype"] = term.datatype
+    return out
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render(result: QueryResult, fmt: str, *, color: bool = False) -> str:
+    """Render a result in one of :data:`FORMATS`; ``color`` only affects ``table``."""
+    if fmt == "table":
+        return _table(result, color)
+    if fmt == "csv":
+        return _csv(result)
+    if fmt == "tsv":
+        return _tsv(result)
+    if fmt == "json":
+        return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        return _markdown(result)
+    raise ValueError(f"unknown result format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _short(term: Term | None) -> str:
+    """Compact text for reading: prefixed IRIs, literals with language or short datatype."""
+    if term is None:
+        return ""
+    if isinstance(term, IRI):
+        best = ""
+        for prefix, ns in DISPLAY_PREFIXES.items():
+            if term.value.startswith(ns) and len(ns) > len(best):
+                best, name = ns, prefix
+        if best:
+            local = term.value[len(best):]
+            if local and all(c.isalnum() or c in "-_." for c in local):
+                return f"{name}:{local}"
+        return f"<{term.value}>"
+    if isinstance(term, BNode):
+        return f"_:{term.value}"
+    text = term.value.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    if term.language:
+        return f"{text}@{term.language}"
+    return text
+
+
+def _rows_text(result: QueryResult) -> tuple[list[str], list[list[str]]]:
+    if result.boolean is not None:
+        return ["boolean"], [["true" if result.boolean else "false"]]
+    return list(result.variables), [[_short(t) for t in row] for row in result.rows]
+
+
+def _table(result: QueryResult, color: bool) -> str:
+    header, body = _rows_text(result)
+    if not header:
+        return "(no variables)\n"
+    widths = [len(h) for h in header]
+    for row in body:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    head = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
+    if color:
+        head = f"\x1b[1m{head}\x1b[0m"
+    lines = [head, "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in body]
+    count = len(body) if result.boolean is None else 1
+    lines.append(f"({count} row{'s' if count != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(result: QueryResult) -> str:
+    header, body = _rows_text(result)
+
+    def cell(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|") or " "
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |",
+             "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in body]
+    return "\n".join(lines) + "\n"
+
+
+def _csv(result: QueryResult) -> str:
+    """SPARQL 1.1 CSV: header of names, IRIs and lexical forms only, CRLF line ends."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    if result.boolean is not None:
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return buf.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, BNode)
+                                                else t.value) for t in row])
+    return buf.getvalue()
+
+
+def _tsv(result: QueryResult) -> str:
+    """SPARQL 1.1 TSV: ``?var`` header and terms in N-Triples syntax."""
+    if result.boolean is not None:
+        return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join("?" + v for v in result.variables)]
+    lines += ["\t".join("" if t is None else t.n3() for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _escape_ntriples(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t"))
+
+
+def from_rows(variables: Sequence[str], rows: Iterable[Sequence[Term | None]]) -> QueryResult:
+    """Build a result from Python rows (used by :mod:`trilat_kg.stats`)."""
+    return QueryResult(list(variables), [tuple(r) for r in rows])
