@@ -1,0 +1,275 @@
+"""Validate the trilat-kg graph (or a user's additions to it) against the SHACL shapes.
+
+The shapes in ``shapes/`` say what makes the graph trustworthy: every fact has a source,
+dates are well formed and agree with their precision, signing comes no later than entry
+into force, every class is the ontology's. :func:`validate` is the one entry point the CLI
+and the tests wrap.
+
+Choices that matter:
+
+* The data graph is the *union* of the ontology and the data: shapes target subclasses
+  (``sh:targetClass trilat:Actor`` reaches every ``trilat:State``) through the ontology's
+  ``rdfs:subClassOf`` triples, so no inference is needed (``inference="none"``), and the
+  closed-world class check reads the ontology's ``rdfs:isDefinedBy``.
+* Graphs, never strings, are handed to pySHACL: a string is read or fetched by pySHACL and
+  echoed in its errors; and ``owl:imports`` are never followed (no network).
+* "Conforms" means no ``sh:Violation``: warnings (``recommended.ttl``) are reported but do
+  not fail validation (pySHACL's ``allow_warnings``).
+* Results are sorted, so that two runs on the same data print the same report.
+
+pySHACL is imported inside the functions, so that importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+
+from .errors import DataError, LocalIOError, TrilatError
+from .graph import load_union, parse_turtle
+from .resources import data_root, shape_files
+
+__all__ = [
+    "ValidationOutcome",
+    "ValidationResult",
+    "load_shapes",
+    "path_to_str",
+    "validate",
+    "validate_graph",
+]
+
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL validation result, flattened to strings for printing and comparing.
+
+    ``focus``, ``source_shape`` and ``component`` are full IRIs (a blank node shows as
+    ``_:id``); ``path`` is the property IRI, or a SPARQL property path such as
+    ``^<https://w3id.org/trilat-kg/ontology#stepOf>`` for a complex path, or ``None`` for a
+    node-shape result; ``severity`` is the local name: ``Violation``, ``Warning`` or ``Info``.
+    """
+
+    focus: str
+    path: str | None
+    source_shape: str
+    component: str
+    severity: str
+    message: str
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str]:
+        """Violations first, then by focus node, path, shape, component and message."""
+        return (
+            _SEVERITY_ORDER.get(self.severity, 9),
+            self.focus,
+            self.path or "",
+            self.source_shape,
+            self.component,
+            self.message,
+        )
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """The outcome of one validation: the verdict, pySHACL's report graph and a sorted text."""
+
+    conforms: bool
+    report_graph: Graph
+    text: str
+    results: list[ValidationResult] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        """The results that break conformance (severity ``Violation``)."""
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        """The results that only warn (severity ``Warning``)."""
+        return [r for r in self.results if r.severity == "Warning"]
+
+
+def load_shapes(root: Path | None = None) -> Graph:
+    """Return one graph holding every shape file of ``shapes/``.
+
+    An empty shapes folder is an error, not a pass: validating against no shapes would
+    report any data as conforming.
+    """
+    files = shape_files(root)
+    if not files:
+        where = (root or data_root()) / "shapes"
+        raise LocalIOError(f"{where}: no SHACL shape files found")
+    shapes = Graph()
+    for path in files:
+        _parse(path, shapes)
+    return shapes
+
+
+def validate(
+    extra: Sequence[Path] = (),
+    *,
+    root: Path | None = None,
+    data_graph: Graph | None = None,
+) -> ValidationOutcome:
+    """Validate the dataset (ontology + data, plus ``extra`` files) against the shapes.
+
+    ``extra`` are a user's own Turtle files, validated together with the dataset so that
+    they may refer to its nodes. When ``data_graph`` is given it is validated instead of
+    the dataset (with ``extra`` merged into a copy of it); it should include the ontology,
+    whose ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples the shapes rely on.
+    """
+    if data_graph is None:
+        try:
+            graph = load_union(root, ())
+        except TrilatError:
+            raise
+        except OSError as exc:
+            raise LocalIOError(f"cannot read the dataset: {exc}") from exc
+        except Exception as exc:  # rdflib's parse errors have no common base class
+            raise DataError(f"cannot parse the dataset: {exc}") from exc
+    elif extra:
+        graph = Graph()
+        for prefix, ns in data_graph.namespaces():
+            graph.bind(prefix, ns, override=False)
+        for triple in data_graph:
+            graph.add(triple)
+    else:
+        graph = data_graph
+    for path in extra:
+        _parse(Path(path), graph)
+    return _run(graph, load_shapes(root))
+
+
+def validate_graph(graph: Graph) -> ValidationOutcome:
+    """Validate ``graph`` as it is (include the ontology in it) against the shapes."""
+    return _run(graph, load_shapes())
+
+
+def path_to_str(graph: Graph, path: object) -> str | None:
+    """Render a SHACL path as a SPARQL property path string (an IRI as its plain string).
+
+    Complex paths are blank nodes in the report graph, so they cannot be compared as they
+    are; this gives them one stable spelling.
+    """
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    if isinstance(path, BNode):
+        if (path, RDF.first, None) in graph:
+            return "/".join(_path_term(graph, p) for p in Collection(graph, path))
+        for predicate, op in ((SH.inversePath, "^"),):
+            inner = graph.value(path, predicate)
+            if inner is not None:
+                return op + _path_term(graph, inner)
+        for predicate, suffix in (
+            (SH.zeroOrMorePath, "*"),
+            (SH.oneOrMorePath, "+"),
+            (SH.zeroOrOnePath, "?"),
+        ):
+            inner = graph.value(path, predicate)
+            if inner is not None:
+                return _path_term(graph, inner) + suffix
+        alternatives = graph.value(path, SH.alternativePath)
+        if alternatives is not None:
+            members = Collection(graph, alternatives)
+            return "(" + "|".join(_path_term(graph, p) for p in members) + ")"
+    return str(path)
+
+
+def _path_term(graph: Graph, path: object) -> str:
+    text = path_to_str(graph, path) or ""
+    if isinstance(path, URIRef):
+        return f"<{text}>"
+    return f"({text})" if isinstance(path, BNode) and (path, RDF.first, None) in graph else text
+
+
+def _parse(path: Path, into: Graph) -> None:
+    """Parse one Turtle file, turning library errors into the package's errors."""
+    try:
+        parse_turtle(path, into)
+    except TrilatError:
+        raise
+    except OSError as exc:
+        raise LocalIOError(f"{path}: {exc.strerror or exc}") from exc
+    except Exception as exc:  # rdflib's parse errors have no common base class
+        raise DataError(f"{path}: {exc}") from exc
+
+
+def _node_str(node: object) -> str:
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
+    """Run pySHACL on graphs and turn its report into a sorted outcome."""
+    from pyshacl import validate as shacl_validate
+
+    if len(data) == 0:
+        raise DataError("the data graph is empty: there is nothing to validate")
+    _, report, _ = shacl_validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=False,
+        do_owl_imports=False,
+        meta_shacl=False,
+    )
+    if not isinstance(report, Graph):  # pySHACL returns its failure object instead
+        raise DataError(f"SHACL validation failed to run: {report}")
+    results = sorted(_results(report), key=ValidationResult.sort_key)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationOutcome(
+        conforms=conforms,
+        report_graph=report,
+        text=_render(conforms, results),
+        results=results,
+    )
+
+
+def _results(report: Graph) -> list[ValidationResult]:
+    out: list[ValidationResult] = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        severity = report.value(node, SH.resultSeverity)
+        messages = sorted(str(m) for m in report.objects(node, SH.resultMessage))
+        value = report.value(node, SH.value)
+        focus = report.value(node, SH.focusNode)
+        message = "; ".join(messages)
+        if value is not None and value != focus and _node_str(value) not in message:
+            shown = value.n3() if isinstance(value, Literal) else _node_str(value)
+            message = f"{message} (value: {shown})" if message else f"value: {shown}"
+        out.append(
+            ValidationResult(
+                focus=_node_str(focus),
+                path=path_to_str(report, report.value(node, SH.resultPath)),
+                source_shape=_node_str(report.value(node, SH.sourceShape)),
+                component=_node_str(report.value(node, SH.sourceConstraintComponent)),
+                severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                message=message,
+            )
+        )
+    return out
+
+
+def _render(conforms: bool, results: list[ValidationResult]) -> str:
+    """A plain report: the verdict, the counts, then one line per result (sorted)."""
+    counts = {sev: sum(1 for r in results if r.severity == sev) for sev in _SEVERITY_ORDER}
+    lines = [
+        f"Conforms: {'yes' if conforms else 'no'}",
+        f"Results: {counts['Violation']} violation(s), {counts['Warning']} warning(s), "
+        f"{counts['Info']} info",
+    ]
+    for r in results:
+        where = f"{r.focus} {r.path}" if r.path else r.focus
+        shape = r.source_shape.rsplit("#", 1)[-1]
+        lines.append(f"{r.severity}: {where}: {r.message} [{shape}]")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,410 @@
+"""The SHACL shapes: lints on the shape files, DASH-style fixtures, and the real dataset.
+
+Each fixture in ``tests/fixtures/shapes/`` is a small graph that breaks one shape (or a
+group of related constraints) and states, in a ``dash:GraphValidationTestCase``, the
+results it expects. The test strips the test case, validates the rest together with the
+ontology only, and compares the *set* of (focus node, path, source shape, constraint
+component, severity): a missing result means a shape stopped firing, an extra one means a
+shape fires where it should not (or a fixture is sloppy). Another test demands that every
+shape is expected to fire in some fixture, so that no shape goes untested.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH, SKOS
+
+from trilat_kg.errors import DataError, LocalIOError
+from trilat_kg.resources import shape_files
+from trilat_kg.validation import (
+    ValidationOutcome,
+    load_shapes,
+    path_to_str,
+    validate,
+    validate_graph,
+)
+
+DASH = Namespace("http://datashapes.org/dash#")
+SHAPES = Namespace("https://w3id.org/trilat-kg/shapes#")
+ONTOLOGY = URIRef("https://w3id.org/trilat-kg/ontology")
+FIXTURE_DIR = Path(__file__).parent / "fixtures" / "shapes"
+FIXTURES = sorted(FIXTURE_DIR.glob("*.ttl"))
+
+#: (focus node, path, source shape, constraint component, severity)
+Key = tuple[str, "str | None", str, str, str]
+
+#: Predicates that only structure a shape; any other sh: predicate on a shape is a constraint
+#: (or a target), so the shape needs a severity and a message.
+STRUCTURAL = {
+    RDF.type, RDFS.label, RDFS.comment, RDFS.seeAlso, SH.property, SH.path, SH.severity,
+    SH.message, SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf,
+    SH.name, SH.description, SH.order, SH.group, SH.deactivated,
+}
+
+#: SHACL terms, in case pySHACL ever stops shipping its copy of the SHACL vocabulary.
+SHACL_TERMS_FALLBACK = {
+    "AndConstraintComponent", "BlankNode", "BlankNodeOrIRI", "BlankNodeOrLiteral",
+    "ClassConstraintComponent", "ClosedConstraintComponent", "DatatypeConstraintComponent",
+    "DisjointConstraintComponent", "EqualsConstraintComponent", "HasValueConstraintComponent",
+    "IRI", "IRIOrLiteral", "InConstraintComponent", "Info", "LanguageInConstraintComponent",
+    "LessThanConstraintComponent", "LessThanOrEqualsConstraintComponent", "Literal",
+    "MaxCountConstraintComponent", "MaxExclusiveConstraintComponent",
+    "MaxInclusiveConstraintComponent", "MaxLengthConstraintComponent",
+    "MinCountConstraintComponent", "MinExclusiveConstraintComponent",
+    "MinInclusiveConstraintComponent", "MinLengthConstraintComponent", "NodeConstraintComponent",
+    "NodeKindConstraintComponent", "NodeShape", "NotConstraintComponent",
+    "OrConstraintComponent", "PatternConstraintComponent", "PrefixDeclaration",
+    "PropertyConstraintComponent", "PropertyShape", "QualifiedMaxCountConstraintComponent",
+    "QualifiedMinCountConstraintComponent", "SPARQLConstraint", "SPARQLConstraintComponent",
+    "Shape", "UniqueLangConstraintComponent", "ValidationReport", "ValidationResult",
+    "Violation", "Warning", "XoneConstraintComponent", "alternativePath", "and", "class",
+    "closed", "conforms", "datatype", "declare", "deactivated", "description", "disjoint",
+    "equals", "flags", "focusNode", "group", "hasValue", "ignoredProperties", "in",
+    "inversePath", "languageIn", "lessThan", "lessThanOrEquals", "maxCount", "maxExclusive",
+    "maxInclusive", "maxLength", "message", "minCount", "minExclusive", "minInclusive",
+    "minLength", "name", "namespace", "node", "nodeKind", "not", "oneOrMorePath", "or",
+    "order", "path", "pattern", "prefix", "prefixes", "property", "qualifiedMaxCount",
+    "qualifiedMinCount", "qualifiedValueShape", "qualifiedValueShapesDisjoint", "result",
+    "resultMessage", "resultPath", "resultSeverity", "select", "severity", "sourceConstraint",
+    "sourceConstraintComponent", "sourceShape", "sparql", "targetClass", "targetNode",
+    "targetObjectsOf", "targetSubjectsOf", "uniqueLang", "value", "xone", "zeroOrMorePath",
+    "zeroOrOnePath",
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@cache
+def shapes_graph() -> Graph:
+    """All shape files in one graph (parsed once; do not modify)."""
+    return load_shapes()
+
+
+def _node(node: object) -> str:
+    return f"_:{node}" if isinstance(node, BNode) else str(node)
+
+
+def _reachable_blank(graph: Graph, start: BNode | URIRef) -> set[object]:
+    """The node and every blank node reachable from it: the test case and its report.
+
+    Named nodes (focus nodes, shapes) stop the walk, so the fixture's data stay.
+    """
+    seen: set[object] = {start}
+    todo = [start]
+    while todo:
+        for obj in graph.objects(todo.pop(), None):
+            if isinstance(obj, BNode) and obj not in seen:
+                seen.add(obj)
+                todo.append(obj)
+    return seen
+
+
+def load_case(path: Path) -> tuple[Graph, set[Key]]:
+    """Split a fixture into its data and the set of results its test case expects."""
+    graph = Graph()
+    graph.parse(path, format="turtle")
+    cases = list(graph.subjects(RDF.type, DASH.GraphValidationTestCase))
+    assert len(cases) == 1, f"{path.name}: expected one dash:GraphValidationTestCase"
+    case = cases[0]
+    expected: set[Key] = set()
+    reports = list(graph.objects(case, DASH.expectedResult))
+    assert reports, f"{path.name}: the test case has no dash:expectedResult"
+    for report in reports:
+        for result in graph.objects(report, SH.result):
+            severity = graph.value(result, SH.resultSeverity)
+            assert severity is not None, f"{path.name}: an expected result has no severity"
+            expected.add((
+                _node(graph.value(result, SH.focusNode)),
+                path_to_str(graph, graph.value(result, SH.resultPath)),
+                _node(graph.value(result, SH.sourceShape)),
+                _node(graph.value(result, SH.sourceConstraintComponent)),
+                str(severity).rsplit("#", 1)[-1],
+            ))
+    for node in _reachable_blank(graph, case):
+        graph.remove((node, None, None))
+    return graph, expected
+
+
+def validate_fixture(ontology_graph: Graph, data: Graph) -> ValidationOutcome:
+    """Validate a fixture's data merged with the ontology (never the dataset: fast)."""
+    return validate_graph(ontology_graph + data)
+
+
+def keys(outcome: ValidationOutcome) -> set[Key]:
+    return {(r.focus, r.path, r.source_shape, r.component, r.severity) for r in outcome.results}
+
+
+def _short(key: Key) -> str:
+    def s(x: str | None) -> str:
+        return "-" if x is None else x.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    return "(" + ", ".join(s(x) for x in key) + ")"
+
+
+def shapes_to_cover(graph: Graph) -> tuple[set[URIRef], set[URIRef]]:
+    """Return (node shapes with their own constraints, property shapes) of the shape files."""
+    node_shapes = set(graph.subjects(RDF.type, SH.NodeShape))
+    own = {s for s in node_shapes if any(p not in STRUCTURAL for p in graph.predicates(s))}
+    props = set(graph.objects(None, SH.property))
+    return {s for s in own if isinstance(s, URIRef)}, {p for p in props if isinstance(p, URIRef)}
+
+
+def sh_terms(graph: Graph) -> Iterator[URIRef]:
+    """Every IRI of the SHACL namespace used in a graph, in any position."""
+    for triple in graph:
+        for term in triple:
+            if isinstance(term, URIRef) and str(term).startswith(str(SH)):
+                yield term
+
+
+def allowed_reused_classes(graph: Graph) -> set[URIRef]:
+    """The allow-list of reused classes, read from the closed-world shape itself."""
+    shape = SHAPES["ClosedWorldClassShape-type"]
+    out: set[URIRef] = set()
+    for or_list in graph.objects(shape, SH["or"]):
+        for member in Collection(graph, or_list):
+            for in_list in graph.objects(member, SH["in"]):
+                out.update(x for x in Collection(graph, in_list) if isinstance(x, URIRef))
+    return out
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def test_fixtures_found() -> None:
+    """A parametrised test over an empty glob would pass and prove nothing."""
+    assert FIXTURES, f"no fixtures in {FIXTURE_DIR}"
+    assert len(FIXTURES) >= 10
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.stem for p in FIXTURES])
+def test_fixture(path: Path, ontology_graph: Graph) -> None:
+    """The fixture produces exactly the results it expects: none missing, none extra."""
+    data, expected = load_case(path)
+    outcome = validate_fixture(ontology_graph, data)
+    got = keys(outcome)
+    missing = expected - got
+    extra = got - expected
+    messages = {(r.focus, r.path, r.source_shape, r.component, r.severity): r.message
+                for r in outcome.results}
+    report = []
+    report += [f"missing {_short(k)}" for k in sorted(missing, key=str)]
+    report += [f"extra   {_short(k)}: {messages[k]}" for k in sorted(extra, key=str)]
+    assert not report, f"{path.name}:\n" + "\n".join(report)
+    assert not outcome.conforms or all(k[4] != "Violation" for k in expected)
+
+
+def test_every_shape_is_exercised_by_a_fixture() -> None:
+    """Every shape that can fire is expected to fire in some fixture.
+
+    That is every named property shape, and every node shape with constraints of its own
+    (a node shape that only groups property shapes is never a result's source shape; it is
+    exercised through them).
+    """
+    graph = shapes_graph()
+    node_shapes, property_shapes = shapes_to_cover(graph)
+    fired: set[str] = set()
+    for path in FIXTURES:
+        fired |= {k[2] for k in load_case(path)[1]}
+    missing = sorted(str(s) for s in node_shapes | property_shapes if str(s) not in fired)
+    assert not missing, "shapes no fixture exercises:\n" + "\n".join(missing)
+    groups = set(graph.subjects(RDF.type, SH.NodeShape)) - node_shapes
+    for group in groups:
+        members = {str(p) for p in graph.objects(group, SH.property)}
+        assert members & fired, f"{group}: none of its property shapes is exercised"
+
+
+def test_fixture_data_declare_their_nodes(ontology_graph: Graph) -> None:
+    """Fixtures stay self-contained: no expected focus node is left undeclared."""
+    for path in FIXTURES:
+        data, expected = load_case(path)
+        for key in expected:
+            if key[0].startswith("http"):
+                node = URIRef(key[0])
+                assert (node, None, None) in data or (node, None, None) in ontology_graph, (
+                    f"{path.name}: focus node {key[0]} is not in the fixture"
+                )
+
+
+# --------------------------------------------------------------------------- lints
+
+
+def test_shapes_pass_shacl_shacl() -> None:
+    """The shapes are valid SHACL (pySHACL's meta-validation against SHACL-SHACL)."""
+    from pyshacl import validate as shacl_validate
+    from pyshacl.errors import ReportableRuntimeError
+
+    data = Graph()
+    data.add((SHAPES["probe"], RDFS.label, SHAPES["probe"]))
+    try:
+        shacl_validate(data, shacl_graph=shapes_graph(), meta_shacl=True, inference="none")
+    except ReportableRuntimeError as exc:  # pragma: no cover - the failure is the message
+        pytest.fail(str(exc))
+
+
+def test_every_sh_term_is_a_real_shacl_term() -> None:
+    """An sh: term SHACL does not define is silently ignored (DCAT-AP shipped sh:shape)."""
+    vocabulary = Graph()
+    asset = files("pyshacl").joinpath("assets/shacl.ttl")
+    if asset.is_file():
+        vocabulary.parse(data=asset.read_text(encoding="utf-8"), format="turtle")
+        defined = {str(s) for s in vocabulary.subjects() if str(s).startswith(str(SH))}
+    else:  # pragma: no cover - depends on pySHACL's packaging
+        defined = {str(SH[t]) for t in SHACL_TERMS_FALLBACK}
+    assert len(defined) > 100
+    for path in shape_files():
+        graph = Graph().parse(path, format="turtle")
+        unknown = sorted({str(t) for t in sh_terms(graph)} - defined)
+        assert not unknown, f"{path.name}: not SHACL terms: {unknown}"
+
+
+def test_targeted_classes_exist(ontology_graph: Graph) -> None:
+    """Every sh:targetClass is a class of the ontology or an allowed reused class."""
+    graph = shapes_graph()
+    reused = allowed_reused_classes(graph)
+    assert reused, "the closed-world shape's allow-list was not found"
+    for shape, cls in graph.subject_objects(SH.targetClass):
+        defined = (cls, RDFS.isDefinedBy, ONTOLOGY) in ontology_graph
+        assert defined or cls in reused, f"{shape} targets {cls}, which the ontology lacks"
+
+
+def test_shapes_are_named() -> None:
+    """Shapes are IRIs in the shapes namespace; property shapes are named <NodeShape>-<...>."""
+    graph = shapes_graph()
+    for node_shape in graph.subjects(RDF.type, SH.NodeShape):
+        assert isinstance(node_shape, URIRef) and str(node_shape).startswith(str(SHAPES))
+        assert str(node_shape).endswith("Shape"), node_shape
+        for prop in graph.objects(node_shape, SH.property):
+            assert isinstance(prop, URIRef), f"{node_shape} has an anonymous property shape"
+            assert str(prop).startswith(f"{node_shape}-"), f"{prop} is not named after {node_shape}"
+            assert (prop, RDF.type, SH.PropertyShape) in graph, f"{prop} is not typed"
+
+
+def test_node_shapes_have_one_english_label() -> None:
+    """A node shape declared in several files keeps one label (the files must agree)."""
+    graph = shapes_graph()
+    for node_shape in graph.subjects(RDF.type, SH.NodeShape):
+        labels = list(graph.objects(node_shape, RDFS.label))
+        assert len(labels) == 1, f"{node_shape}: labels {labels}"
+        assert getattr(labels[0], "language", None) == "en"
+
+
+def test_every_constraint_has_severity_and_message() -> None:
+    """A shape with constraints says how bad a failure is and what it means."""
+    graph = shapes_graph()
+    shapes = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.objects(None, SH.property))
+    for shape in shapes:
+        constraints = {p for p in graph.predicates(shape) if p not in STRUCTURAL}
+        if not constraints:
+            continue
+        assert len(set(graph.objects(shape, SH.severity))) == 1, f"{shape}: one sh:severity"
+        messages = list(graph.objects(shape, SH.message))
+        assert len(messages) == 1 and messages[0].language == "en", f"{shape}: one sh:message@en"
+    for constraint in graph.objects(None, SH.sparql):
+        assert graph.value(constraint, SH.message) is not None, "a SPARQL constraint: no message"
+
+
+@pytest.mark.parametrize(("name", "severity"), [
+    ("core.ttl", SH.Violation), ("ranges.ttl", SH.Violation), ("recommended.ttl", SH.Warning),
+])
+def test_severity_by_file(name: str, severity: URIRef) -> None:
+    """core and ranges say what is wrong (violations), recommended what is missing (warnings)."""
+    path = next(p for p in shape_files() if p.name == name)
+    graph = Graph().parse(path, format="turtle")
+    severities = set(graph.objects(None, SH.severity))
+    assert severities == {severity}
+
+
+def test_in_lists_match_their_schemes(ontology_graph: Graph) -> None:
+    """A sh:in list copied from a concept scheme names exactly the scheme's concepts."""
+    graph = shapes_graph()
+    checked = 0
+    for shape, scheme in graph.subject_objects(RDFS.seeAlso):
+        in_list = graph.value(shape, SH["in"])
+        if in_list is None:
+            continue
+        listed = set(Collection(graph, in_list))
+        concepts = set(ontology_graph.subjects(SKOS.inScheme, scheme))
+        assert concepts, f"{scheme} has no concepts"
+        assert listed == concepts, (
+            f"{shape}: missing {sorted(concepts - listed)}, extra {sorted(listed - concepts)}"
+        )
+        checked += 1
+    assert checked >= 4
+
+
+# --------------------------------------------------------------------------- the API
+
+
+def test_warnings_do_not_break_conformance(ontology_graph: Graph) -> None:
+    """A state without codes only draws warnings: the graph still conforms."""
+    data = Graph().parse(data="""
+        @prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
+        @prefix dcterms: <http://purl.org/dc/terms/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <https://w3id.org/trilat-kg/id/states/x> a trilat:State ;
+            dcterms:source <https://example.org/s> .
+        <https://example.org/s> a trilat:ExternalSource ;
+            trilat:consultedOn "2024-01-01"^^xsd:date .
+    """, format="turtle")
+    outcome = validate_fixture(ontology_graph, data)
+    assert outcome.conforms
+    assert outcome.warnings and not outcome.violations
+    assert outcome.results == sorted(outcome.results, key=lambda r: r.sort_key())
+    assert outcome.text.startswith("Conforms: yes")
+
+
+def test_validate_with_data_graph_and_extra(ontology_graph: Graph, tmp_path: Path) -> None:
+    """``extra`` files are merged into a copy of ``data_graph``; the caller's graph is untouched."""
+    extra = tmp_path / "mine.ttl"
+    extra.write_text(
+        "@prefix ex: <https://example.org/> .\n"
+        "ex:thing a ex:Thing .\n",
+        encoding="utf-8",
+    )
+    base = ontology_graph + Graph()
+    before = len(base)
+    outcome = validate([extra], data_graph=base)
+    assert len(base) == before
+    assert not outcome.conforms
+    assert [r.focus for r in outcome.violations] == ["https://example.org/thing"]
+    assert "Violation" in outcome.text
+
+
+def test_validate_refuses_empty_graph_and_missing_file(tmp_path: Path) -> None:
+    """Validating nothing is an error, not a pass; a missing file is an I/O error."""
+    with pytest.raises(DataError):
+        validate_graph(Graph())
+    with pytest.raises(LocalIOError):
+        validate([tmp_path / "nope.ttl"])
+
+
+def test_import_is_cheap() -> None:
+    """Importing the module does not import pySHACL (the CLI's --help stays instant)."""
+    code = "import sys, trilat_kg.validation; print('pyshacl' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- the data
+
+
+def test_dataset_conforms() -> None:
+    """The real dataset (ontology + essay + external + metadata) has no violation."""
+    outcome = validate()
+    if not outcome.conforms:
+        first = "\n".join(
+            f"{r.focus} {r.path or ''} [{r.source_shape.rsplit('#', 1)[-1]}]: {r.message}"
+            for r in outcome.violations[:25]
+        )
+        pytest.fail(f"{len(outcome.violations)} violation(s); the first:\n{first}")
