@@ -445,3 +445,72 @@ def test_four_concurrent_exports_give_one_complete_file(tmp_path: Path) -> None:
     )
     assert isomorphic(graph, expected)
     assert _leftovers(tmp_path) == []
+
+
+# ------------------------------------------------------------------------- through the CLI
+
+
+def _cli() -> object:
+    cli_mod = pytest.importorskip("trilat_kg.cli", reason="the CLI is not written yet")
+    return cli_mod.cli
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cli_export_every_format(tmp_path: Path, fmt: str) -> None:
+    from click.testing import CliRunner
+
+    out = tmp_path / ("out" + export_mod.SUFFIXES[fmt])
+    result = CliRunner().invoke(_cli(), ["export", "--format", fmt, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 1000
+    if fmt == "turtle":  # stable output: the CLI writes what the library serialises
+        assert out.read_bytes() == serialize_dataset(fmt)
+
+
+def test_cli_export_exit_codes_and_target_unchanged(
+    target: Path, bad_iri_file: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    cli = _cli()
+    runner = CliRunner()
+    before = _digest(target)
+    bad = runner.invoke(
+        cli, ["export", "--format", "nt", "-o", str(target), "--data", str(bad_iri_file)]
+    )
+    assert bad.exit_code == 1, bad.output
+    assert _digest(target) == before
+    link = tmp_path / "link.nt"
+    link.symlink_to(target)
+    refused = runner.invoke(cli, ["export", "--format", "nt", "-o", str(link)])
+    assert refused.exit_code == 4, refused.output
+    assert _digest(target) == before
+    missing = runner.invoke(
+        cli, ["export", "--format", "nt", "-o", str(tmp_path / "missing" / "out.nt")]
+    )
+    assert missing.exit_code == 4, missing.output
+    assert _leftovers(tmp_path) == []
+
+
+def test_cli_export_data_in_quad_and_jsonld_formats(tmp_path: Path) -> None:
+    """A user's --data file in N-Quads, TriG or JSON-LD (local context) is merged and exported."""
+    from click.testing import CliRunner
+
+    files = {
+        "user.nq": '<http://ex/nq> <http://ex/p> "1" <http://ex/g> .\n',
+        "user.trig": '<http://ex/g> { <http://ex/trig> <http://ex/p> "2" . }\n',
+        "user.jsonld": json.dumps(
+            {"@context": CONTEXT_IRI, "@id": "http://ex/jsonld", "label": "3"}
+        ),
+    }
+    args = ["export", "--format", "nq", "-o", str(tmp_path / "out.nq")]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        args += ["--data", str(tmp_path / name)]
+    result = CliRunner().invoke(_cli(), args)
+    assert result.exit_code == 0, result.output
+    back = Dataset()
+    back.parse(tmp_path / "out.nq", format="nquads")
+    user = back.graph(URIRef("https://w3id.org/trilat-kg/graphs/user"))
+    for name in ("nq", "trig", "jsonld"):
+        assert (URIRef(f"http://ex/{name}"), None, None) in user, name

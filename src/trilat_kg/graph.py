@@ -30,6 +30,7 @@ __all__ = ["load_dataset", "load_union", "offline_sparql", "parse_file", "parse_
 _DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _RDFXML_SUFFIXES = {".rdf", ".xml", ".owl"}
 _JSONLD_SUFFIXES = {".jsonld", ".json"}
+_QUAD_SUFFIXES = {".nq": "nquads", ".trig": "trig"}
 
 
 def offline_sparql() -> None:
@@ -94,7 +95,9 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
     """Parse a user's file, choosing the syntax by its suffix; refuse the dangerous cases.
 
     ``.ttl``/``.nt`` and anything else: Turtle. ``.jsonld``/``.json``: JSON-LD with no
-    remote context (see :func:`trilat_kg.export.load_jsonld`). ``.rdf``/``.xml``/``.owl``:
+    remote context (see :func:`trilat_kg.export.load_jsonld`). ``.nq``/``.trig``: their
+    named graphs are merged into ``into``, as the query store does with a user's file.
+    ``.rdf``/``.xml``/``.owl``:
     RDF/XML, refused when it has a DOCTYPE or entity declarations, since rdflib expands
     internal entities without bound.
     """
@@ -106,6 +109,12 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
 
         return load_jsonld(path, into=graph)
     text = _read_text(path)
+    if suffix in _QUAD_SUFFIXES:
+        quads = Dataset()
+        _parse_text(text, path, quads, _QUAD_SUFFIXES[suffix])
+        for s, p, o, _ in quads.quads((None, None, None, None)):
+            graph.add((s, p, o))
+        return graph
     if suffix in _RDFXML_SUFFIXES:
         if _DOCTYPE.search(text):
             raise DataError(
