@@ -1,0 +1,264 @@
+"""Parameters are bound, never pasted: injection payloads (bad-inputs.md rows 13-14).
+
+Each payload is sent as the value of a label parameter, on the embedded store and on a real
+Oxigraph server (the remote path binds through the escaper and a VALUES block). A payload
+must behave as plain data: zero rows when no label equals it, exactly the resource whose
+label *is* the payload when the user data has one, no crash, and no request to the SERVICE
+URL it names (a loopback server logs any request).
+"""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from trilat_kg.cli import cli
+from trilat_kg.errors import UsageError
+from trilat_kg.queries import (
+    Param,
+    bind,
+    bind_values,
+    escape_string,
+    get_query,
+    make_term,
+    run_query,
+    sparql_term,
+)
+from trilat_kg.results import IRI, Literal
+from trilat_kg.store import load_store
+
+EXAMPLE = "http://example.org/payload/"
+
+
+class _Logger(http.server.BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def _log(self) -> None:  # pragma: no cover - only reached if an injection worked
+        type(self).requests.append(f"{self.command} {self.path}")
+        self.send_response(500)
+        self.end_headers()
+
+    do_GET = do_POST = _log
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def service_url() -> Iterator[str]:
+    """A loopback server standing for the SERVICE an injection would call."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Logger)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def payloads(service_url: str) -> list[str]:
+    base = "Japan"
+    return [
+        base + '"',
+        base + '" } ',
+        base + '" . ?resource ?p ?o } #',
+        base + "#",
+        base + '" || true || "',
+        base + "') || true || ('",
+        base + "\\",
+        base + "\\\"",
+        base + "\n",
+        base + "\t",
+        base + "\r\n} UNION { ?resource ?p ?o }",
+        base + f'" }} SERVICE <{service_url}> {{ ?s ?p ?o }} {{ "',
+        f"SERVICE <{service_url}> {{ ?s ?p ?o }}",
+        base + "\\u0022 } #",
+        base + "\x00\x1f\u2028",
+    ]
+
+
+@pytest.fixture(scope="module")
+def payload_data(tmp_path_factory: pytest.TempPathFactory, payloads: list[str]) -> Path:
+    """User data where resource i has exactly payload i as its label (N-Triples escaping)."""
+    lines = []
+    for i, payload in enumerate(payloads):
+        lexical = sparql_term(Literal(payload))  # same ECHAR escaping is valid N-Triples
+        lexical = lexical.replace("\\'", "'")  # N-Triples has no \' escape
+        lines.append(f"<{EXAMPLE}r{i}> <http://www.w3.org/2000/01/rdf-schema#label> "
+                     f"{lexical}@en .\n")
+    path = tmp_path_factory.mktemp("payloads") / "payloads.nt"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def resources(result: object) -> list[str]:
+    return [str(row[1]) for row in result.rows]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- embedded store
+
+
+def test_plain_label_finds_japan() -> None:
+    assert resources(run_query("find-by-label", {"label": "Japan"})) == [
+        "https://w3id.org/trilat-kg/id/states/japan"]
+
+
+def test_payloads_are_plain_values_locally(payloads: list[str], payload_data: Path,
+                                           service_url: str) -> None:
+    plain = load_store()
+    merged = load_store([payload_data])
+    for i, payload in enumerate(payloads):
+        assert run_query("find-by-label", {"label": payload}, store=plain).rows == [], payload
+        found = run_query("find-by-label", {"label": payload}, store=merged)
+        assert resources(found) == [f"{EXAMPLE}r{i}"], payload
+        assert str(found.rows[0][0]) == payload
+    assert _Logger.requests == []
+
+
+def test_payload_as_iri_is_refused_or_harmless(payloads: list[str]) -> None:
+    store = load_store()
+    refused = 0
+    for payload in payloads:
+        try:
+            result = run_query("describe-resource", {"resource": "http://example.org/" + payload},
+                               store=store)
+        except UsageError as exc:
+            assert "invalid IRI" in str(exc)
+            refused += 1
+        else:  # "Japan#" makes a valid IRI: it is then just an IRI nobody describes
+            assert result.rows == []
+    assert refused == len(payloads) - 1
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2016-02-30", "invalid date '2016-02-30'"),
+    ('x" } #', "invalid date"),
+    ("2016-2-3", "invalid date"),
+    ("", "invalid date"),
+])
+def test_bad_date_is_exit_2_before_any_query(value: str, message: str) -> None:
+    result = CliRunner().invoke(cli, ["query", "lifecycle-steps-between", "--param",
+                                      f"to={value}"])
+    assert result.exit_code == 2
+    assert f"parameter 'to' of 'lifecycle-steps-between': {message}" in result.stderr
+
+
+def test_typed_values() -> None:
+    integer = Param("n", "_n_xsd_integer", "typed", True,
+                    "http://www.w3.org/2001/XMLSchema#integer")
+    assert make_term(integer, "+42") == Literal("+42", integer.datatype)
+    for bad in ["4.2", "nineteen", "1 } #"]:
+        with pytest.raises(UsageError, match="invalid xsd:integer"):
+            make_term(integer, bad)
+    query = get_query("lifecycle-steps-between")
+    with pytest.raises(UsageError, match="has no parameter 'until'"):
+        bind(query, {"until": "2016-01-01"})
+
+
+# ---------------------------------------------------------------- the audited escaper
+
+
+def test_escaper_covers_every_echar_and_control() -> None:
+    assert escape_string('a"b\'c\\d\te\nf\rg\bh\fi') == \
+        'a\\"b\\\'c\\\\d\\te\\nf\\rg\\bh\\fi'
+    assert escape_string("\x00\x1f\x7f\u2028") == "\\u0000\\u001F\\u007F\\u2028"
+    assert escape_string("日本 Japan") == "日本 Japan"
+    assert sparql_term(Literal("x", language="en")) == '"x"@en'
+    assert sparql_term(Literal("1", "http://www.w3.org/2001/XMLSchema#integer")) == \
+        '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    with pytest.raises(UsageError):
+        sparql_term(IRI("http://example.org/a> } #"))
+
+
+def test_bind_values_goes_inside_the_where_group() -> None:
+    text = ('PREFIX ex: <http://ex/>\n# a { comment\nSELECT ?_a WHERE { ?s ex:p "{" .'
+            ' FILTER(?s = ?_a) } ORDER BY ?s\n')
+    bound = bind_values(text, {"_a": IRI("http://ex/a")})
+    assert bound == text.replace(
+        'WHERE { ', 'WHERE {\nVALUES (?_a) { (<http://ex/a>) }\n ')
+    ox.Store().query(bound)
+
+
+# ---------------------------------------------------------------- a real remote endpoint
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory, payload_data: Path) -> Iterator[str]:
+    """An Oxigraph server on a free loopback port, holding the dataset and the payload data."""
+    binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
+        shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    folder = tmp_path_factory.mktemp("oxigraph")
+    dump = folder / "data.nq"
+    load_store([payload_data]).dump(dump, format=ox.RdfFormat.N_QUADS)
+    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(dump)],
+                   check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(folder / "db"),
+         "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        for _ in range(300):  # wait until it answers (bounded; not a timed assertion)
+            if proc.poll() is not None:
+                pytest.fail(f"oxigraph exited: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_remote_answers_equal_local(endpoint: str, payload_data: Path) -> None:
+    local = load_store([payload_data])
+    for query in ("state-identifier-crosswalk", "agreements-of-actor", "describe-resource",
+                  "lifecycle-steps-between", "find-by-label"):
+        assert run_query(query, endpoint=endpoint, timeout=30) == \
+            run_query(query, store=local), query
+    params = {"from": "2016-01-01", "to": "2016-12-31"}
+    assert run_query("lifecycle-steps-between", params, endpoint=endpoint) == \
+        run_query("lifecycle-steps-between", params, store=local)
+
+
+def test_payloads_are_plain_values_remotely(endpoint: str, payloads: list[str]) -> None:
+    for i, payload in enumerate(payloads):
+        found = run_query("find-by-label", {"label": payload}, endpoint=endpoint, timeout=30)
+        assert resources(found) == [f"{EXAMPLE}r{i}"], payload
+        assert str(found.rows[0][0]) == payload
+        missing = run_query("find-by-label", {"label": payload + " (no such label)"},
+                            endpoint=endpoint, timeout=30)
+        assert missing.rows == [], payload
+    assert _Logger.requests == []
+
+
+def test_remote_cli_json(endpoint: str) -> None:
+    result = CliRunner().invoke(cli, ["query", "find-by-label", "--param", "label=Japan",
+                                      "--endpoint", endpoint, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"value": "https://w3id.org/trilat-kg/id/states/japan"' in result.stdout

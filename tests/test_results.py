@@ -1,0 +1,165 @@
+"""QueryResult: one type from both engines, and its renderings."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+
+from trilat_kg.errors import UsageError
+from trilat_kg.results import (
+    DISPLAY_PREFIXES,
+    IRI,
+    XSD_STRING,
+    BNode,
+    Literal,
+    QueryResult,
+    from_oxigraph,
+    from_sparql_json,
+    render,
+)
+
+XSD_INT = "http://www.w3.org/2001/XMLSchema#integer"
+LANG = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+RESULT = QueryResult(
+    ["s", "label", "n"],
+    [
+        (IRI("https://w3id.org/trilat-kg/id/states/japan"), Literal("Japan", LANG, "en"),
+         Literal("740", XSD_INT)),
+        (BNode("b0"), Literal('say "hi",\tthen\nleave | ok'), None),
+    ],
+)
+
+
+def test_csv_is_sparql_csv() -> None:
+    text = render(RESULT, "csv")
+    assert text.startswith("s,label,n\r\n")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["s", "label", "n"],
+        ["https://w3id.org/trilat-kg/id/states/japan", "Japan", "740"],
+        ["_:b0", 'say "hi",\tthen\nleave | ok', ""],
+    ]
+
+
+def test_tsv_is_sparql_tsv() -> None:
+    assert render(RESULT, "tsv").splitlines() == [
+        "?s\t?label\t?n",
+        '<https://w3id.org/trilat-kg/id/states/japan>\t"Japan"@en\t'
+        '"740"^^<http://www.w3.org/2001/XMLSchema#integer>',
+        '_:b0\t"say \\"hi\\",\\tthen\\nleave | ok"\t',
+    ]
+
+
+def test_json_is_sparql_results_json_and_round_trips() -> None:
+    doc = json.loads(render(RESULT, "json"))
+    assert doc == {
+        "head": {"vars": ["s", "label", "n"]},
+        "results": {"bindings": [
+            {"s": {"type": "uri", "value": "https://w3id.org/trilat-kg/id/states/japan"},
+             "label": {"type": "literal", "value": "Japan", "xml:lang": "en"},
+             "n": {"type": "literal", "value": "740", "datatype": XSD_INT}},
+            {"s": {"type": "bnode", "value": "b0"},
+             "label": {"type": "literal", "value": 'say "hi",\tthen\nleave | ok'}},
+        ]},
+    }
+    assert from_sparql_json(doc) == RESULT
+
+
+def test_json_read_by_pyoxigraph() -> None:
+    parsed = ox.parse_query_results(render(RESULT, "json"), ox.QueryResultsFormat.JSON)
+    assert [v.value for v in parsed.variables] == ["s", "label", "n"]
+    rows = list(parsed)
+    assert rows[0]["label"] == ox.Literal("Japan", language="en")
+
+
+def test_table_and_markdown() -> None:
+    table = render(RESULT, "table").splitlines()
+    assert table[0].split() == ["s", "label", "n"]
+    assert table[2].split() == ["state:japan", "Japan@en", "740"]
+    assert table[-1] == "(2 rows)"
+    assert "\\n" in table[3]  # a newline inside a value does not break the table
+    markdown = render(RESULT, "markdown").splitlines()
+    assert markdown[:2] == ["| s | label | n |", "|---|---|---|"]
+    # backslashes are escaped, so Markdown shows the \t and \n of the table rendering
+    assert markdown[3] == '| _:b0 | say "hi",\\\\tthen\\\\nleave \\| ok |   |'
+
+
+def test_ask_renders_in_every_format() -> None:
+    ask = QueryResult([], [], True)
+    assert json.loads(render(ask, "json")) == {"head": {}, "boolean": True}
+    assert render(ask, "csv") == "boolean\r\ntrue\r\n"
+    assert render(ask, "tsv") == "?boolean\ntrue\n"
+    assert "true" in render(ask, "table")
+    assert from_sparql_json({"head": {}, "boolean": False}).boolean is False
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(ValueError, match="unknown result format 'xml'"):
+        render(RESULT, "xml")
+
+
+@pytest.mark.parametrize("doc", [
+    {}, {"head": {}}, {"head": {"vars": "s"}, "results": {"bindings": []}},
+    {"head": {"vars": ["s"]}, "results": {}},
+    {"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "weird", "value": "x"}}]}},
+    {"head": {"vars": ["s"]}, "results": {"bindings": [{"s": "x"}]}},
+    {"head": {}, "boolean": "yes"},
+])
+def test_wrong_shaped_json_is_refused(doc: dict) -> None:
+    with pytest.raises(ValueError):
+        from_sparql_json(doc)
+
+
+def test_same_type_from_oxigraph() -> None:
+    store = ox.Store()
+    s = ox.NamedNode("https://w3id.org/trilat-kg/id/states/japan")
+    store.add(ox.Quad(s, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                      ox.Literal("Japan", language="en")))
+    store.add(ox.Quad(s, ox.NamedNode("https://w3id.org/trilat-kg/ontology#cowCode"),
+                      ox.Literal("740")))
+    result = from_oxigraph(store.query(
+        "SELECT ?s ?label ?code ?none WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> "
+        "?label ; <https://w3id.org/trilat-kg/ontology#cowCode> ?code }"))
+    assert result == QueryResult(["s", "label", "code", "none"], [
+        (IRI(s.value), Literal("Japan", LANG, "en"), Literal("740", XSD_STRING), None)])
+    assert from_sparql_json(result.to_json()) == result
+
+
+def test_dataframe_or_clear_error() -> None:
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(UsageError, match="needs pandas"):
+            RESULT.to_dataframe()
+        return
+    frame = RESULT.to_dataframe()
+    assert list(frame.columns) == ["s", "label", "n"]
+    assert frame.iloc[0].tolist() == ["https://w3id.org/trilat-kg/id/states/japan", "Japan",
+                                      "740"]
+
+
+def test_display_prefixes_agree_with_the_namespaces() -> None:
+    from trilat_kg.namespaces import PREFIXES
+
+    for prefix, namespace in PREFIXES.items():
+        if prefix in DISPLAY_PREFIXES:
+            assert DISPLAY_PREFIXES[prefix] == namespace, prefix
+
+
+def test_public_api_is_lazy_and_complete() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, trilat_kg\n"
+            "heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('rdflib', 'pyoxigraph', 'pyshacl', 'SPARQLWrapper')]\n"
+            "assert heavy == [], heavy\n"
+            "for name in trilat_kg.__all__:\n    getattr(trilat_kg, name)\n"
+            "print(trilat_kg.run_query('state-identifier-crosswalk').column('iso2')[0])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout == "AU\n"
