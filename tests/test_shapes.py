@@ -408,3 +408,45 @@ def test_dataset_conforms() -> None:
             for r in outcome.violations[:25]
         )
         pytest.fail(f"{len(outcome.violations)} violation(s); the first:\n{first}")
+
+
+@pytest.mark.parametrize(("signed", "in_force", "fires"), [
+    ('"2016-11-23"^^xsd:date', '"2016-11"^^xsd:gYearMonth', False),  # may be the same month
+    ('"2016"^^xsd:gYear', '"2016-11-23"^^xsd:date', False),
+    ('"2016-11-23"^^xsd:date', '"2016-11-23"^^xsd:date', False),
+    ('"2016-12"^^xsd:gYearMonth', '"2016-11-23"^^xsd:date', True),  # certainly later
+])
+def test_mixed_precision_dates_compare_as_intervals(
+        ontology_graph: Graph, signed: str, in_force: str, fires: bool) -> None:
+    """A step is out of order only if it certainly follows the next one (dates as intervals)."""
+    path = FIXTURE_DIR / "instrument-signing.ttl"
+    data, _ = load_case(path)
+    text = data.serialize(format="turtle")
+    precision = {"date": "time:unitDay", "gYearMonth": "time:unitMonth", "gYear": "time:unitYear"}
+
+    def step(iri: str, date: str, ordinal: int) -> str:
+        dtype = date.rsplit(":", 1)[-1]
+        return (f"<{iri}> trilat:date {date} ; trilat:datePrecision {precision[dtype]} ; "
+                f"trilat:ordinal \"{ordinal}\"^^xsd:positiveInteger .\n")
+
+    g = Graph().parse(data=text, format="turtle")
+    base = "https://w3id.org/trilat-kg/id/lifecycle-steps/late-signing-"
+    for suffix in ("entered-into-force-2016-11-01", "signed-2016-11-23"):
+        node = URIRef(base + suffix)
+        for p in ("date", "datePrecision", "ordinal"):
+            g.remove((node, URIRef(TRILAT_NS + p), None))
+    g.parse(data=STEP_PREFIXES
+            + step(base + "signed-2016-11-23", signed, 1)
+            + step(base + "entered-into-force-2016-11-01", in_force, 2), format="turtle")
+    outcome = validate_fixture(ontology_graph, g)
+    shapes_fired = {r.source_shape.rsplit("#", 1)[-1] for r in outcome.results}
+    assert ("InstrumentShape-steps-signing" in shapes_fired) is fires
+    assert ("InstrumentShape-steps-order" in shapes_fired) is fires
+
+
+TRILAT_NS = "https://w3id.org/trilat-kg/ontology#"
+STEP_PREFIXES = """
+@prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+"""
