@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -424,3 +426,61 @@ def test_main_entry_point_runs_a_query(capsys: pytest.CaptureFixture[str]) -> No
     assert info.value.code == 0
     assert "Japan" in capsys.readouterr().out
 
+
+
+# ---------------------------------------------------------------- remote failures (exit 3)
+
+
+class _FakeEndpoint(http.server.BaseHTTPRequestHandler):
+    stop = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        route = self.path
+        if route == "/slow":
+            self.stop.wait(20)
+            return
+        status, ctype, body = {
+            "/html": (200, "text/html", b"<html><body>Welcome</body></html>"),
+            "/500": (500, "text/plain", b"internal trouble"),
+            "/partial": (206, "application/sparql-results+json",
+                         b'{"head": {"vars": []}, "results": {"bindings": []}}'),
+            "/wrongshape": (200, "application/sparql-results+json", b"{}"),
+        }[route]
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def fake_endpoint():  # type: ignore[no-untyped-def]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeEndpoint)
+    server.daemon_threads = True
+    server.block_on_close = False
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    _FakeEndpoint.stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(("route", "message"), [
+    ("/html", "endpoint returned invalid SPARQL JSON"),
+    ("/wrongshape", "endpoint returned invalid SPARQL JSON"),
+    ("/500", "EndPointInternalError"),
+    ("/partial", "HTTP 206"),
+    ("/slow", "timed out after 1 s"),
+])
+def test_remote_failures_are_exit_3(fake_endpoint: str, route: str, message: str) -> None:
+    result = run("query", "state-identifier-crosswalk", "--endpoint", fake_endpoint + route,
+                 "--timeout", "1")
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.startswith("trilat-kg: error: ")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.stdout == ""

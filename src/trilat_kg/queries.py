@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,16 +79,53 @@ _VALIDATORS: dict[str, re.Pattern[str]] = {
 _DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?\Z")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One BASIL parameter: its public name, the query variable, and the kind of value."""
+class _Record:
+    """Immutable record compared by fields: a dataclass without its import-time cost."""
 
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f) for f in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(tuple(v if not isinstance(v, dict) else tuple(v.items())
+                          for v in self._values()))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if f != "text")
+        return f"{type(self).__name__}({args})"
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+
+class Param(_Record):
+    """One BASIL parameter: its public name, the query variable, and the kind of value.
+
+    ``kind`` is ``"iri"``, ``"literal"``, ``"lang"`` or ``"typed"``.
+    """
+
+    __slots__ = ("datatype", "kind", "language", "name", "required", "variable")
+    _fields = ("name", "variable", "kind", "required", "datatype", "language")
     name: str
     variable: str
-    kind: str  # "iri", "literal", "lang" or "typed"
+    kind: str
     required: bool
-    datatype: str = XSD_STRING
-    language: str | None = None
+    datatype: str
+    language: str | None
+
+    def __init__(self, name: str, variable: str, kind: str, required: bool,
+                 datatype: str = XSD_STRING, language: str | None = None) -> None:
+        self._set(name=name, variable=variable, kind=kind, required=required,
+                  datatype=datatype, language=language)
 
     @property
     def type_label(self) -> str:
@@ -103,10 +139,13 @@ class Param:
         return "string"
 
 
-@dataclass(frozen=True)
-class CannedQuery:
+class CannedQuery(_Record):
     """A canned query: its slug (file name), grlc metadata, parameters, text and path."""
 
+    __slots__ = ("defaults", "enumerate", "extra", "params", "path", "slug", "summary",
+                 "tags", "text")
+    _fields = ("slug", "summary", "tags", "params", "defaults", "enumerate", "text", "path",
+               "extra")
     slug: str
     summary: str
     tags: tuple[str, ...]
@@ -115,7 +154,14 @@ class CannedQuery:
     enumerate: tuple[str, ...]
     text: str
     path: Path
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any]
+
+    def __init__(self, slug: str, summary: str, tags: tuple[str, ...],
+                 params: tuple[Param, ...], defaults: Mapping[str, str],
+                 enumerate: tuple[str, ...], text: str, path: Path,
+                 extra: Mapping[str, Any] | None = None) -> None:
+        self._set(slug=slug, summary=summary, tags=tags, params=params, defaults=defaults,
+                  enumerate=enumerate, text=text, path=path, extra=extra or {})
 
     @property
     def iri(self) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,13 +67,18 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class Token:
     """One lexical token: its kind, text and character offset in the query."""
 
-    kind: str
-    text: str
-    start: int
+    __slots__ = ("kind", "start", "text")
+
+    def __init__(self, kind: str, text: str, start: int) -> None:
+        self.kind = kind
+        self.text = text
+        self.start = start
+
+    def __repr__(self) -> str:
+        return f"Token({self.kind!r}, {self.text!r}, {self.start})"
 
     @property
     def keyword(self) -> str:
