@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(
         f"trilat-kg bench: python {sys.version.split()[0]}, {runs} runs per figure (median), "
-        f"{args.triples:,}-triple file generated in {gen:.1f} s"
+        f"{args.triples:,}-triple file {gen}"
     )
     print()
     figures: dict[str, float] = {}

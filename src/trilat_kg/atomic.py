@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
 import stat
 import tempfile
@@ -110,7 +111,7 @@ def _umask() -> int:
 def _clean_stale(folder: Path, name: str) -> None:
     """Remove temporary files of earlier runs that were killed before they could clean up."""
     cutoff = time.time() - STALE_AFTER
-    for leftover in folder.glob(f".{name}.*.tmp"):
+    for leftover in folder.glob(f".{glob.escape(name)}.*.tmp"):
         with contextlib.suppress(OSError):
             if leftover.is_file() and leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
