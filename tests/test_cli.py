@@ -13,7 +13,6 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -337,40 +336,37 @@ def test_export_unknown_format_is_exit_2(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- validate
 
 
-def _fake_outcome(conforms: bool) -> SimpleNamespace:
-    from rdflib import Graph
+BROKEN_ADDITION = """
+@prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<https://example.org/pact> a trilat:Agreement ;
+    rdfs:label "A pact with one party"@en ;
+    trilat:agreementKind <https://w3id.org/trilat-kg/id/agreement-kinds/joint-statement> ;
+    trilat:party <https://w3id.org/trilat-kg/id/states/japan> ;
+    dcterms:source <https://www.mofa.go.jp/fp/nsp/page1we_000084.html> .
+"""
 
-    result = SimpleNamespace(focus="https://example.org/x", path="http://purl.org/dc/terms/source",
-                             source_shape="https://w3id.org/trilat-kg/shapes#XShape-source",
-                             component="http://www.w3.org/ns/shacl#MinCountConstraintComponent",
-                             severity="Violation", message="needs a source")
-    return SimpleNamespace(conforms=conforms, report_graph=Graph(), text="",
-                           results=[] if conforms else [result])
 
-
-@pytest.mark.parametrize("conforms", [True, False])
-def test_validate_exit_code_follows_conformance(conforms: bool,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import trilat_kg.validation
-
-    seen: list[object] = []
-
-    def fake(extra: object = (), **kwargs: object) -> SimpleNamespace:
-        seen.append(extra)
-        return _fake_outcome(conforms)
-
-    monkeypatch.setattr(trilat_kg.validation, "validate", fake)
-    result = run("validate", "--format", "json", "--data", "mine.ttl")
-    assert result.exit_code == (0 if conforms else 1)
-    assert seen == [(Path("mine.ttl"),)]
-    doc = json.loads(result.stdout)
-    assert doc["conforms"] is conforms
-    if not conforms:
-        assert doc["results"][0]["source_shape"].endswith("#XShape-source")
-        human = run("validate")
-        assert human.exit_code == 1
-        assert human.stdout == ("Violation: https://example.org/x "
-                                "http://purl.org/dc/terms/source: needs a source\n")
+def test_validate_reports_a_broken_addition(tmp_path: Path) -> None:
+    """An agreement with one party: exit 1, the violation named in every format."""
+    addition = tmp_path / "mine.ttl"
+    addition.write_text(BROKEN_ADDITION, encoding="utf-8")
+    human = run("validate", "--data", str(addition))
+    assert human.exit_code == 1
+    violations = [line for line in human.stdout.splitlines() if line.startswith("Violation:")]
+    assert violations == [
+        "Violation: https://example.org/pact https://w3id.org/trilat-kg/ontology#party: "
+        + violations[0].split("#party: ", 1)[1]]
+    assert violations[0].endswith("[AgreementShape-party]")
+    assert "use --show-warnings" in human.stdout
+    listed = run("validate", "--data", str(addition), "--show-warnings")
+    assert listed.stdout.count("Warning:") > 0
+    doc = json.loads(run("validate", "--data", str(addition), "--format", "json").stdout)
+    assert doc["conforms"] is False
+    found = [(r["focus"], r["source_shape"].rsplit("#", 1)[1]) for r in doc["results"]
+             if r["severity"] == "Violation"]
+    assert found == [("https://example.org/pact", "AgreementShape-party")]
 
 
 def test_validate_on_the_real_dataset() -> None:

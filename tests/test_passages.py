@@ -118,7 +118,8 @@ def test_verifier_rejects_a_drifted_passage(essay_graph: Graph, essay_text: str)
     assert any("urn:p2" in p and "occurs" in p for p in problems)
 
 
-def test_missing_copy_is_reported_by_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_copy_is_reported_by_digest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file with another digest is not taken for the essay."""
     other = tmp_path / "other.txt"
     other.write_text("not the essay", encoding="utf-8")

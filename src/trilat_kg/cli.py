@@ -129,7 +129,9 @@ def cli(debug: bool) -> None:
 @_data_option
 @click.option("--format", "fmt", type=click.Choice(["human", "turtle", "json"]),
               default="human", show_default=True, help="Report format.")
-def validate(data: Sequence[Path], fmt: str) -> None:
+@click.option("--show-warnings", is_flag=True,
+              help="List every warning (human format); by default they are counted per shape.")
+def validate(data: Sequence[Path], fmt: str, show_warnings: bool) -> None:
     """Validate the dataset (and --data files) against the SHACL shapes.
 
     Exit 0 when it conforms, 1 when it does not.
@@ -150,9 +152,9 @@ def validate(data: Sequence[Path], fmt: str) -> None:
         _emit(json.dumps({"conforms": outcome.conforms, "results": results},
                          ensure_ascii=False, indent=2) + "\n")
     else:
-        text = outcome.text or "\n".join(
-            f"{r.severity}: {r.focus} {r.path or ''}: {r.message}" for r in outcome.results)
-        _emit(text if text.endswith("\n") else text + "\n")
+        from .validation import summary_text
+
+        _emit(summary_text(outcome, show_warnings=show_warnings))
         if outcome.conforms:
             click.echo("trilat-kg: the dataset conforms", err=True)
     sys.exit(0 if outcome.conforms else 1)

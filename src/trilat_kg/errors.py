@@ -28,7 +28,7 @@ class UsageError(TrilatError):
 
 
 class RemoteError(TrilatError):
-    """A remote SPARQL endpoint failed: unreachable, timed out, an HTTP error, a non-SPARQL reply."""
+    """A remote SPARQL endpoint failed: unreachable, timed out, HTTP error, non-SPARQL reply."""
 
     exit_code = 3
 

@@ -55,7 +55,8 @@ def selectors_for(text: str, exact: str, context: int = CONTEXT) -> dict[str, ob
     """Return start, end, prefix and suffix for a quote that occurs exactly once in ``text``."""
     count = text.count(exact)
     if count != 1:
-        raise ValueError(f"quote occurs {count} times in the essay (must be exactly once): {exact!r}")
+        raise ValueError(
+            f"quote occurs {count} times in the essay (must be exactly once): {exact!r}")
     start = text.index(exact)
     end = start + len(exact)
     return {

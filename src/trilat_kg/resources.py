@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["GRAPH_FILES", "GRAPHS", "data_root", "files_for", "ontology_files", "shape_files"]
+__all__ = ["GRAPHS", "GRAPH_FILES", "data_root", "files_for", "ontology_files", "shape_files"]
 
 BASE = "https://w3id.org/trilat-kg/"
 GRAPH_BASE = BASE + "graphs/"

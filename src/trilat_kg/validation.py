@@ -260,6 +260,27 @@ def _results(report: Graph) -> list[ValidationResult]:
     return out
 
 
+def summary_text(outcome: ValidationOutcome, *, show_warnings: bool = False) -> str:
+    """The report for a terminal: every violation in full, warnings counted per shape.
+
+    Warnings say what should be there, not what is wrong; listing dozens of them would bury
+    the violations a user has to fix, so by default they are summed up by shape.
+    """
+    if show_warnings:
+        return outcome.text
+    lines = outcome.text.splitlines()[:2]
+    tally: dict[str, int] = {}
+    for r in outcome.results:
+        shape = r.source_shape.rsplit("#", 1)[-1]
+        if r.severity == "Violation":
+            where = f"{r.focus} {r.path}" if r.path else r.focus
+            lines.append(f"Violation: {where}: {r.message} [{shape}]")
+        else:
+            tally[f"{r.severity} {shape}"] = tally.get(f"{r.severity} {shape}", 0) + 1
+    lines += [f"{key}: {n} (use --show-warnings to list them)" for key, n in sorted(tally.items())]
+    return "\n".join(lines) + "\n"
+
+
 def _render(conforms: bool, results: list[ValidationResult]) -> str:
     """A plain report: the verdict, the counts, then one line per result (sorted)."""
     counts = {sev: sum(1 for r in results if r.severity == sev) for sev in _SEVERITY_ORDER}
