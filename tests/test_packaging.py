@@ -74,6 +74,7 @@ def _run(cmd: list[str], *, cwd: Path, timeout: int = 300) -> subprocess.Complet
 
 def _build_wheel(outdir: Path) -> Path:
     """Build without isolation: the build backend is already installed, and no index is needed."""
+    outdir.mkdir(parents=True, exist_ok=True)
     proc = _run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(outdir)],
         cwd=REPO,
