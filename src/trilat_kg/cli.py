@@ -264,9 +264,10 @@ def _read_query_file(path: Path) -> str:
 
 @cli.command()
 @click.option("--format", "fmt", required=True, metavar="FORMAT",
-              help="One of turtle, json-ld, nt, nq, trig (nq and trig keep the named graphs).")
-@click.option("-o", "--output", default="-", show_default=True, metavar="FILE|-",
-              help="Output file, written atomically; - is stdout.")
+              help="One of turtle, json-ld, nt, nq, trig (nq and trig keep the named graphs), "
+                   "or csv (IR tables, datapackage.json and CODEBOOK.md into the folder -o DIR).")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE|DIR|-",
+              help="Output file, written atomically; - is stdout. With csv: a folder.")
 @_data_option
 @click.option("--follow-symlinks", is_flag=True,
               help="Write through a symlinked output path instead of refusing it.")
@@ -274,6 +275,14 @@ def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool) -
     """Export the whole dataset in an RDF format."""
     from .export import FORMATS, export_dataset
 
+    if fmt == "csv":
+        if output == "-":
+            raise UsageError("--format csv writes several files: give a folder with -o DIR")
+        from .tables import write_tables
+
+        written = write_tables(Path(output), extra=tuple(data))
+        click.echo(f"trilat-kg: wrote {len(written)} files to {output}", err=True)
+        return
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = None if output == "-" else Path(output)
