@@ -78,6 +78,7 @@ __all__ = [
     "coverage_years",
     "datapackage",
     "dyad_year_table",
+    "render_files",
     "stances_table",
     "write_tables",
 ]
@@ -172,13 +173,14 @@ class Column:
     ``enum`` gives allowed values for derived columns. ``multi`` marks ``;``-joined cells.
     """
 
-    __slots__ = ("about", "enum", "missing", "multi", "name", "pattern", "prop", "required",
-                 "scheme", "shape_class", "type")
+    __slots__ = ("about", "concept", "enum", "missing", "multi", "name", "pattern", "prop",
+                 "required", "scheme", "shape_class", "type")
 
     def __init__(self, name: str, type_: str, about: str, *, prop: str | Sequence[str] = (),
                  scheme: str | None = None, enum: Sequence[Any] | None = None,
                  missing: str = "", multi: bool = False, required: bool = False,
-                 shape_class: str | None = None, pattern: str | None = None) -> None:
+                 shape_class: str | None = None, pattern: str | None = None,
+                 concept: str | None = None) -> None:
         self.name = name
         self.type = type_
         self.about = about
@@ -190,6 +192,7 @@ class Column:
         self.required = required
         self.shape_class = shape_class
         self.pattern = pattern
+        self.concept = concept
 
 
 class Table:
@@ -565,6 +568,7 @@ def _agreement_columns() -> list[Column]:
                    "YYYY-MM or YYYY. Where two steps of the type exist, the one whose date, "
                    "read as an interval, ends first (a precise date inside a vaguer one of "
                    "the same event wins).", prop=TRILAT + "date", pattern=_DATE_PATTERN,
+                   concept=STEP + step_type,
                    missing="empty if the agreement has no dated step of this type (steps "
                            "known only by trilat:notAfter or trilat:during are not dated)"),
             Column(f"{name}_precision", "string",
@@ -949,6 +953,10 @@ class _Docs:
             self.schemes[row["s"].value].append(_slug(row["c"].value))
         for values in self.schemes.values():
             values.sort()
+        self.definitions: dict[str, str] = {}
+        for row in g.select("""SELECT ?c ?d WHERE { ?c skos:definition ?d
+                FILTER(langMatches(lang(?d), "en")) }"""):
+            self.definitions.setdefault(row["c"].value, row["d"].value)
         self.actor_types = sorted({_slug(r["c"].value) for r in g.select(
             "SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* trilat:Actor }")
             if r["c"].value.startswith(TRILAT)})
@@ -983,6 +991,9 @@ class _Docs:
             if comment and not (column.about and prop == TRILAT + "date"
                                 and column.name.endswith("_date")):
                 parts.append(f"{_curie(prop)}: {comment}")
+        if column.concept and column.concept in self.definitions:
+            parts.append(f"Step type `{_slug(column.concept)}`: "
+                         f"{self.definitions[column.concept]}")
         return " ".join(parts)
 
 
