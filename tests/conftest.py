@@ -30,3 +30,91 @@ def ontology_graph() -> Graph:
     for path in ontology_files():
         graph.parse(path, format="turtle")
     return graph
+
+
+# ---------------------------------------------------------------- a real Oxigraph server
+# Shared by the remote tests (test_params, test_remote, test_push, test_links). The server
+# binary comes with the ``oxigraph`` package on PyPI; it listens on 127.0.0.1 only, on a
+# free port, and every server started here is stopped at the end of the session.
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (bound, read and released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _oxigraph_binary() -> str | None:
+    import shutil
+    import sys
+
+    return shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or \
+        shutil.which("oxigraph")
+
+
+@pytest.fixture(scope="session")
+def oxigraph_binary() -> str:
+    """Path of the ``oxigraph`` server program; the test is skipped when it is missing."""
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_binary: str):  # type: ignore[no-untyped-def]
+    """A factory: ``oxigraph_server(location=None, read_only=False)`` -> base URL.
+
+    The server's default graph is the union of its named graphs (``--union-default-graph``),
+    as in the embedded store, so the same query text gives the same answer on both. With
+    no ``location`` the store is in memory and writable (load it over the Graph Store
+    Protocol at ``<base>/store``); queries go to ``<base>/query``.
+    """
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    binary = oxigraph_binary
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(location: Path | None = None, read_only: bool = False) -> str:
+        port = free_port()
+        command = [binary, "serve-read-only" if read_only else "serve",
+                   "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        if location is not None:
+            command += ["--location", str(location)]
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        processes.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):  # wait until it answers (bounded; not a timed assertion)
+            if proc.poll() is not None:
+                pytest.fail(f"oxigraph exited: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+            try:
+                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+                return base
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        pytest.fail("oxigraph did not answer within 30 s")
+
+    yield start
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def dataset_endpoint(oxigraph_server) -> str:  # type: ignore[no-untyped-def]
+    """The query URL of a writable Oxigraph server holding the dataset, loaded by ``push``."""
+    from trilat_kg.push import push
+
+    endpoint = oxigraph_server() + "/query"
+    push(endpoint, timeout=60)
+    return endpoint

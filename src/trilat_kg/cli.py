@@ -173,6 +173,7 @@ def list_queries(fmt: str) -> None:
     if fmt == "json":
         _emit(json.dumps([
             {"name": q.slug, "iri": q.iri, "summary": q.summary, "tags": list(q.tags),
+             "network": q.network,
              "params": [{"name": p.name, "type": p.type_label, "required": p.required,
                          "default": q.defaults.get(p.name)} for p in q.params]}
             for q in entries], ensure_ascii=False, indent=2) + "\n")
@@ -183,6 +184,8 @@ def list_queries(fmt: str) -> None:
         lines.append(f"    {q.summary}")
         if q.tags:
             lines.append(f"    tags: {', '.join(q.tags)}")
+        if q.network:
+            lines.append("    needs the network (SERVICE): run with --allow-service")
         for p in q.params:
             default = q.defaults.get(p.name)
             need = (f"default {default}" if default is not None
@@ -215,14 +218,17 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
               help="Total deadline of a remote call, in seconds.")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Return at most this many rows.")
+@click.option("--allow-service", is_flag=True,
+              help="Run a federated query (SERVICE): it sends requests over the network.")
 def query(name: str, params: Sequence[str], fmt: str | None, data: Sequence[Path],
-          endpoint: str | None, timeout: float, limit: int | None) -> None:
+          endpoint: str | None, timeout: float, limit: int | None,
+          allow_service: bool) -> None:
     """Run the canned query NAME (see `trilat-kg queries`)."""
     from .queries import run_query
 
     values = _parse_params(params)
     result = run_query(name, values, extra=tuple(data), endpoint=endpoint, timeout=timeout,
-                       limit=limit)
+                       limit=limit, allow_service=allow_service)
     _render(result, fmt)
 
 
@@ -297,6 +303,73 @@ def stats(fmt: str | None, data: Sequence[Path]) -> None:
     from .stats import dataset_stats
 
     _render(dataset_stats(tuple(data)).to_result(), fmt)
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="The store's SPARQL query endpoint (used to verify the triple counts).")
+@click.option("--store", "store_url", metavar="URL",
+              help="Its Graph Store Protocol URL, when it cannot be derived from --endpoint "
+                   "(Oxigraph /query -> /store, Fuseki /ds/sparql -> /ds/data, GraphDB "
+                   "/repositories/x -> .../rdf-graphs/service, Virtuoso /sparql -> "
+                   "/sparql-graph-crud-auth).")
+@click.option("--graph-prefix", metavar="IRI",
+              help="Name the graphs <IRI>essay, <IRI>external ... instead of "
+                   "https://w3id.org/trilat-kg/graphs/essay ...")
+@_data_option
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Total deadline of each request, in seconds.")
+@_result_format_option
+def push(endpoint: str, store_url: str | None, graph_prefix: str | None,
+         data: Sequence[Path], timeout: float, fmt: str | None) -> None:
+    """Load the dataset into a triple store: one Graph Store PUT per named graph.
+
+    Pushing twice leaves the same store (PUT replaces a graph). Each graph's triple count
+    is verified by a query afterwards. Credentials come from the environment
+    (TRILAT_KG_USER, TRILAT_KG_PASSWORD) or a netrc file, never from the command line.
+    """
+    from .push import push as run_push
+    from .results import IRI, Literal, from_rows
+
+    counts = run_push(endpoint, graph_prefix=graph_prefix, store=store_url,
+                      extra=tuple(data), timeout=timeout)
+    integer = "http://www.w3.org/2001/XMLSchema#integer"
+    _render(from_rows(["graph", "triples"], [(IRI(g), Literal(str(n), integer))
+                                              for g, n in counts.items()]), fmt)
+    click.echo(f"trilat-kg: pushed and verified {len(counts)} graphs", err=True)
+
+
+@cli.group()
+def links() -> None:
+    """Check the dataset's links to other datasets (Wikidata)."""
+
+
+@links.command("check")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="A Wikidata-compatible SPARQL endpoint. "
+                   "Default: https://query.wikidata.org/sparql")
+@_data_option
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Total deadline of each request, in seconds.")
+@click.option("--all", "show_all", is_flag=True, help="List the links that check out too.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default=None,
+              help="Output format. Default: table on a terminal, csv when piped.")
+def links_check(endpoint: str | None, data: Sequence[Path], timeout: float,
+                show_all: bool, fmt: str | None) -> None:
+    """Report owl:sameAs / skos:exactMatch links to Wikidata whose target is missing,
+    redirected or of an unexpected kind.
+
+    Exit 0 when every link checks out, 1 when problems are reported, 3 when the endpoint
+    fails.
+    """
+    from .links import WIKIDATA, check_links, reports_result
+
+    reports = check_links(endpoint or WIKIDATA, extra=tuple(data), timeout=timeout)
+    problems = [r for r in reports if r.problem]
+    _render(reports_result(reports if show_all else problems), fmt)
+    click.echo(f"trilat-kg: {len(reports)} links checked, {len(problems)} with problems",
+               err=True)
+    sys.exit(1 if problems else 0)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -35,9 +35,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataError, RemoteError, UsageError
+from .errors import DataError, UsageError
 from .results import IRI, XSD_STRING, Literal, QueryResult, Term
-from .sparql import check_read_only, tokenize
+from .sparql import tokenize
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -60,7 +60,7 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 #: Language suffixes recognised on parameter names (``?_label_en``). A closed list, because
 #: any two letters would turn a name like ``?_state_id`` into an Indonesian literal.
 LANG_SUFFIXES = ("en", "ja", "ko", "zh")
-#: Default total deadline of a remote call, in seconds.
+#: Default total deadline of a remote call, in seconds (see :mod:`trilat_kg.remote`).
 REMOTE_TIMEOUT = 60.0
 #: Largest remote answer read, in bytes (a result cap, see bad-inputs row 21).
 REMOTE_MAX_BYTES = 64 * 1024 * 1024
@@ -166,6 +166,22 @@ class CannedQuery(_Record):
     @property
     def iri(self) -> str:
         return f"https://w3id.org/trilat-kg/queries/{self.slug}"
+
+    @property
+    def network(self) -> bool:
+        """True when the query needs the network: ``#+ network: true`` or the tag ``network``.
+
+        Such queries federate with ``SERVICE``; tests that must stay offline skip them.
+        """
+        flag = str(self.extra.get("network", "")).strip().lower()
+        return flag in ("true", "yes") or "network" in self.tags
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The IRIs the query names after ``SERVICE`` (where it would send requests)."""
+        tokens = list(tokenize(self.text))
+        return tuple(tokens[i + 1].text.strip("<>") for i, t in enumerate(tokens[:-1])
+                     if t.keyword == "SERVICE")
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -421,18 +437,29 @@ def run_query(
     store: pyoxigraph.Store | None = None,
     timeout: float = REMOTE_TIMEOUT,
     limit: int | None = None,
+    allow_service: bool = False,
 ) -> QueryResult:
     """Run a canned query by name on the embedded dataset, or on ``endpoint`` when given.
 
     Parameters are validated first; then the dataset (merged with ``extra``) is loaded,
     unless a ``store`` is passed in (a notebook can load once and query many times).
+    A query that federates with ``SERVICE`` is refused (UsageError) unless
+    ``allow_service``: running it sends requests to the services it names. Locally the
+    federated call runs within ``timeout`` (pyoxigraph has no HTTP timeout of its own).
     """
     query = name if isinstance(name, CannedQuery) else get_query(name)
     bound = bind(query, params or {})
+    services = query.services
+    if services and not allow_service:
+        raise UsageError(
+            f"query {query.slug!r} uses SERVICE <{services[0]}> (a federated query: it sends "
+            "requests over the network); pass --allow-service to run it"
+        )
     if endpoint is not None:
         if extra:
             raise UsageError("--data cannot be combined with --endpoint (the data is remote)")
-        return run_remote(endpoint, query.text, bound, timeout=timeout, limit=limit)
+        return run_remote(endpoint, query.text, bound, timeout=timeout, limit=limit,
+                          allow_service=allow_service)
     import pyoxigraph as ox
 
     from .sparql import execute
@@ -442,8 +469,44 @@ def run_query(
 
         store = load_store(extra)
     substitutions = {ox.Variable(var): _to_oxigraph(term) for var, term in bound.items()}
+    if services:
+        return _with_deadline(
+            lambda: execute(store, query.text, substitutions=substitutions,
+                            source=str(query.path), limit=limit),
+            timeout, f"SERVICE <{services[0]}>")
     return execute(store, query.text, substitutions=substitutions, source=str(query.path),
                    limit=limit)
+
+
+def _with_deadline(call: Any, timeout: float, what: str) -> QueryResult:
+    """Run ``call`` in a worker thread; RemoteError when it is not done within ``timeout``.
+
+    pyoxigraph makes SERVICE requests from Rust with no timeout, so the only bound is to
+    stop waiting: the worker is a daemon thread, abandoned (the process exits soon after).
+    """
+    import threading
+
+    from .errors import RemoteError
+
+    outcome: dict[str, Any] = {}
+
+    def worker() -> None:
+        try:
+            outcome["result"] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=worker, name="trilat-kg-service", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise RemoteError(f"{what}: timed out after {timeout:g} s")
+    if "error" in outcome:
+        error = outcome["error"]
+        if isinstance(error, DataError):  # an evaluation error of a SERVICE call
+            raise RemoteError(f"{what}: {error}") from error
+        raise error
+    return outcome["result"]  # type: ignore[no-any-return]
 
 
 def _to_oxigraph(term: Term) -> Any:
@@ -544,76 +607,15 @@ def run_remote(
     *,
     timeout: float = REMOTE_TIMEOUT,
     limit: int | None = None,
+    allow_service: bool = False,
 ) -> QueryResult:
-    """Run a query on a remote SPARQL endpoint through SPARQLWrapper, within ``timeout``.
+    """Run a query on a remote SPARQL endpoint within a total deadline of ``timeout``.
 
-    ``timeout`` is a total deadline: SPARQLWrapper's own timeout bounds each socket read
-    only (a server sending one byte a second beats it), so the call runs in a worker
-    thread and is abandoned when the deadline passes. Any failure is a RemoteError.
+    The transport and its guarantees (total deadline, bounded retries, same-origin
+    redirects only, SPARQL JSON or an error) live in :mod:`trilat_kg.remote`; any failure
+    is a RemoteError.
     """
-    check_read_only(text, "query")
-    if not re.match(r"https?://[^\s/]+", endpoint):
-        raise UsageError(f"invalid endpoint URL {endpoint!r} (expected http:// or https://)")
-    query = bind_values(text, bound or {})
-    if limit is not None:
-        query = query.rstrip() + f"\nLIMIT {int(limit)}\n"
-    import threading
+    from .remote import run_remote as _run_remote
 
-    outcome: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            outcome["result"] = _fetch(endpoint, query, timeout)
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=worker, name="trilat-kg-remote", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise RemoteError(f"{endpoint}: timed out after {timeout:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
-def _fetch(endpoint: str, query: str, timeout: float) -> QueryResult:
-    import json
-    import urllib.error
-
-    from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-
-    from .results import from_sparql_json
-
-    client = SPARQLWrapper(endpoint)
-    client.setQuery(query)
-    client.setMethod(POST)
-    client.setRequestMethod(URLENCODED)
-    client.setReturnFormat(JSON)
-    client.setTimeout(max(1, int(timeout)))
-    try:
-        response = client.query().response
-        status = getattr(response, "status", 200)
-        if status != 200:
-            raise RemoteError(f"{endpoint}: HTTP {status} (only 200 is a complete answer)")
-        body = response.read(REMOTE_MAX_BYTES + 1)
-    except RemoteError:
-        raise
-    except SPARQLWrapperException as exc:
-        detail = " ".join(str(exc).split())[:200]
-        raise RemoteError(f"{endpoint}: {type(exc).__name__}: {detail}") from exc
-    except urllib.error.HTTPError as exc:
-        raise RemoteError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise RemoteError(f"cannot connect to {endpoint}: {exc.reason}") from exc
-    except TimeoutError as exc:
-        raise RemoteError(f"{endpoint}: timed out after {timeout:g} s") from exc
-    except (OSError, ValueError) as exc:
-        raise RemoteError(f"{endpoint}: {exc}") from exc
-    if len(body) > REMOTE_MAX_BYTES:
-        raise RemoteError(f"{endpoint}: answer larger than {REMOTE_MAX_BYTES} bytes")
-    try:
-        return from_sparql_json(json.loads(body.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RemoteError(f"{endpoint}: endpoint returned invalid SPARQL JSON ({exc})") from exc
+    return _run_remote(endpoint, text, bound, timeout=timeout, limit=limit,
+                       allow_service=allow_service)
