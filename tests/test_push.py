@@ -1,0 +1,310 @@
+"""``trilat-kg push``: Graph Store PUTs, verified counts, retries, credentials (bad-inputs 30-32).
+
+Idempotence is tested on a real Oxigraph server; the faults (a 500 that passes, a 500 that
+stays, a socket closed mid-upload, 401, two pushes at once) on a loopback fake Graph Store
+that also answers the COUNT queries from what it stored. HOME points at ``tmp_path`` so no
+netrc file of the machine is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import re
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+from click.testing import CliRunner
+
+from trilat_kg.cli import cli
+from trilat_kg.errors import RemoteError, UsageError
+from trilat_kg.push import graph_store_url, push
+from trilat_kg.remote import http_request, sparql_select
+from trilat_kg.resources import GRAPHS
+from trilat_kg.store import load_store
+
+PASSWORD = "s3cret-Pa55word!"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No credentials from the machine running the tests."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("NETRC", raising=False)
+    monkeypatch.delenv("TRILAT_KG_USER", raising=False)
+    monkeypatch.delenv("TRILAT_KG_PASSWORD", raising=False)
+    return home
+
+
+def local_counts() -> dict[str, int]:
+    store = load_store()
+    import pyoxigraph as ox
+
+    return {iri: sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(iri)))
+            for iri in GRAPHS.values()}
+
+
+# ---------------------------------------------------------------- a real Oxigraph server
+
+
+def test_push_twice_leaves_the_same_store(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    endpoint = oxigraph_server() + "/query"
+    expected = local_counts()
+    first = push(endpoint)
+    assert first == expected
+    total = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    after_first = str(sparql_select(endpoint, total).rows[0][0])
+    second = push(endpoint)
+    assert second == first
+    assert str(sparql_select(endpoint, total).rows[0][0]) == after_first
+    assert int(after_first) == sum(expected.values())
+
+
+def test_cli_push_with_graph_prefix(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    endpoint = oxigraph_server() + "/query"
+    prefix = "http://example.org/mirror/trilat/"
+    result = CliRunner().invoke(cli, ["push", "--endpoint", endpoint, "--graph-prefix", prefix,
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = [line.split(",") for line in result.stdout.strip().splitlines()]
+    assert rows[0] == ["graph", "triples"]
+    counts = {g.replace("https://w3id.org/trilat-kg/graphs/", prefix): n
+              for g, n in local_counts().items()}
+    assert {g: int(n) for g, n in rows[1:]} == counts
+    graphs = sparql_select(endpoint, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {str(r[0]) for r in graphs.rows} == set(counts)
+    assert "pushed and verified 4 graphs" in result.stderr
+
+
+def test_push_with_extra_data_adds_the_user_graph(oxigraph_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mine = tmp_path / "mine.ttl"
+    mine.write_text("<http://example.org/a> <http://example.org/b> _:c .\n"
+                    "_:c <http://example.org/d> \"e\" .\n", encoding="utf-8")
+    endpoint = oxigraph_server() + "/query"
+    counts = push(endpoint, extra=[mine])
+    assert counts["https://w3id.org/trilat-kg/graphs/user"] == 2
+    assert push(endpoint, extra=[mine]) == counts  # blank nodes are not duplicated by a PUT
+
+
+# ---------------------------------------------------------------- the Graph Store URL
+
+
+@pytest.mark.parametrize(("endpoint", "store"), [
+    ("http://127.0.0.1:7878/query", "http://127.0.0.1:7878/store"),
+    ("http://localhost:3030/trilat/sparql", "http://localhost:3030/trilat/data"),
+    ("http://localhost:3030/trilat/query", "http://localhost:3030/trilat/data"),
+    ("http://localhost:7200/repositories/trilat",
+     "http://localhost:7200/repositories/trilat/rdf-graphs/service"),
+    ("http://localhost:8890/sparql", "http://localhost:8890/sparql-graph-crud-auth"),
+])
+def test_graph_store_url_is_derived(endpoint: str, store: str) -> None:
+    assert graph_store_url(endpoint) == store
+
+
+def test_underivable_store_url_asks_for_store() -> None:
+    with pytest.raises(UsageError, match="pass it with --store URL"):
+        graph_store_url("http://localhost:9999/something/else/entirely")
+
+
+# ---------------------------------------------------------------- a fake Graph Store
+
+
+class _Store(http.server.BaseHTTPRequestHandler):
+    """``/<mode>/data?graph=IRI`` takes PUTs, ``/<mode>/query`` answers COUNT queries."""
+
+    graphs: ClassVar[dict[str, int]] = {}
+    puts: ClassVar[Counter[str]] = Counter()
+    auth_seen: ClassVar[list[str]] = []
+    in_flight: ClassVar[int] = 0
+    max_in_flight: ClassVar[int] = 0
+    lock = threading.Lock()
+    protocol_version = "HTTP/1.1"
+
+    def _reply(self, status: int, body: bytes, ctype: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        mode = parts.path.split("/")[1]
+        graph = urllib.parse.parse_qs(parts.query)["graph"][0]
+        cls = type(self)
+        with cls.lock:
+            cls.puts[mode] += 1
+            count = cls.puts[mode]
+            cls.auth_seen.append(self.headers.get("Authorization", ""))
+        length = int(self.headers["Content-Length"])
+        if mode == "cut":
+            self.rfile.read(min(length, 100))
+            self.close_connection = True
+            self.connection.close()
+            return
+        body = self.rfile.read(length)
+        if mode == "auth":
+            echoed = f"denied for {self.headers.get('Authorization', '')} ({PASSWORD})"
+            self._reply(401, echoed.encode())
+            return
+        if mode == "down" or (mode == "flaky" and count == 1):
+            self._reply(500, b"store unavailable")
+            return
+        if mode == "slow":
+            with cls.lock:
+                cls.in_flight += 1
+                cls.max_in_flight = max(cls.max_in_flight, cls.in_flight)
+            time.sleep(0.05)
+            with cls.lock:
+                cls.in_flight -= 1
+        with cls.lock:
+            cls.graphs[graph] = sum(1 for line in body.splitlines() if line.strip())
+        self._reply(204, b"")
+
+    def do_POST(self) -> None:
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"]))
+                                     .decode("utf-8"))
+        match = re.search(r"GRAPH <([^>]*)>", form["query"][0])
+        assert match is not None
+        count = type(self).graphs.get(match[1], 0)
+        body = {"head": {"vars": ["n"]}, "results": {"bindings": [
+            {"n": {"type": "literal", "value": str(count), "datatype": XSD_INTEGER}}]}}
+        self._reply(200, json.dumps(body).encode(), "application/sparql-results+json")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_store() -> Iterator[str]:
+    _Store.graphs.clear()
+    _Store.puts.clear()
+    _Store.auth_seen.clear()
+    _Store.max_in_flight = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run_push(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["push", *args], env=env)
+
+
+def test_a_500_is_retried_and_the_push_completes(fake_store: str) -> None:
+    counts = push(fake_store + "/flaky/query", timeout=10)
+    assert counts == local_counts()
+    assert _Store.puts["flaky"] == len(counts) + 1
+
+
+def test_a_store_that_keeps_failing_leaves_remote_state_unknown(fake_store: str) -> None:
+    result = run_push("--endpoint", fake_store + "/down/query", "--timeout", "10")
+    assert result.exit_code == 3, result.stderr
+    message = result.stderr
+    assert message.count("\n") == 1
+    assert f"trilat-kg: error: {fake_store}/down/data: HTTP 500" in message
+    assert "remote state unknown for graph <https://w3id.org/trilat-kg/graphs/essay>" in message
+    assert "(4 attempts)" in message
+    assert _Store.puts["down"] == 4  # the first try and three retries, then it gave up
+
+
+def test_a_socket_closed_mid_upload_is_exit_3(fake_store: str) -> None:
+    with pytest.raises(RemoteError, match=r"connection lost .*remote state unknown"):
+        push(fake_store + "/cut/query", timeout=10, retries=1)
+    assert _Store.puts["cut"] == 2
+
+
+def test_401_is_authentication_failed_and_never_echoes_the_password(fake_store: str) -> None:
+    env = {"TRILAT_KG_USER": "pusher", "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", fake_store + "/auth/query", env=env)
+    assert result.exit_code == 3
+    assert f"{fake_store}/auth/data: authentication failed (HTTP 401" in result.stderr
+    token = base64.b64encode(f"pusher:{PASSWORD}".encode()).decode()
+    for output in (result.stdout, result.stderr):
+        assert PASSWORD not in output
+        assert token not in output
+    assert _Store.puts["auth"] == 1, "a 401 is not retried"
+    assert _Store.auth_seen == ["Basic " + token]
+
+
+def test_credentials_from_netrc(fake_store: str, isolated_home: Path) -> None:
+    netrc = isolated_home / ".netrc"
+    netrc.write_text(f"machine 127.0.0.1 login netrc-user password {PASSWORD}\n",
+                     encoding="utf-8")
+    netrc.chmod(0o600)
+    result = CliRunner().invoke(cli, ["--debug", "push", "--endpoint",
+                                      fake_store + "/auth/query"])
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr  # even the --debug traceback hides the password
+    token = base64.b64encode(f"netrc-user:{PASSWORD}".encode()).decode()
+    assert _Store.auth_seen == ["Basic " + token]
+    assert PASSWORD not in result.output and token not in result.output
+
+
+def test_credentials_are_not_taken_from_the_command_line(fake_store: str) -> None:
+    url = fake_store.replace("http://", f"http://user:{PASSWORD}@") + "/ok/query"
+    result = run_push("--endpoint", url)
+    assert result.exit_code == 2
+    assert PASSWORD not in result.stderr
+    assert _Store.puts == Counter()
+    assert "--password" not in CliRunner().invoke(cli, ["push", "--help"]).stdout
+
+
+def test_no_credentials_sends_no_authorization(fake_store: str) -> None:
+    push(fake_store + "/ok/query")
+    assert set(_Store.auth_seen) == {""}
+
+
+def test_concurrent_pushes_to_one_store_take_turns(fake_store: str) -> None:
+    errors: list[BaseException] = []
+
+    def one() -> None:
+        try:
+            push(fake_store + "/slow/query", timeout=30)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert _Store.puts["slow"] == 2 * len(GRAPHS)
+    assert _Store.max_in_flight == 1, "two pushes to one store wrote at the same time"
+    assert _Store.graphs == local_counts()
+
+
+def test_verification_catches_a_store_that_lost_triples(fake_store: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    original = _Store.do_PUT
+
+    def lossy(self: _Store) -> None:
+        original(self)
+        with _Store.lock:
+            for graph in _Store.graphs:
+                _Store.graphs[graph] = max(0, _Store.graphs[graph] - 1)
+
+    monkeypatch.setattr(_Store, "do_PUT", lossy)
+    with pytest.raises(RemoteError, match=r"holds \d+ triples after the push, \d+ were sent"):
+        push(fake_store + "/ok/query")
+
+
+def test_put_sends_ntriples_as_turtle(fake_store: str) -> None:
+    response = http_request("PUT", fake_store + "/ok/data?graph=http%3A%2F%2Fex%2Fg",
+                            body=b"<http://ex/a> <http://ex/b> <http://ex/c> .\n",
+                            ok=lambda s: s == 204)
+    assert response.status == 204
+    assert _Store.graphs == {"http://ex/g": 1}
