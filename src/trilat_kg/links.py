@@ -162,7 +162,7 @@ def check_links(
         entry = facts.get(link.target, {})
         labels = sorted(entry.get("label", ()))
         types = tuple(sorted(entry.get("type", ())))
-        redirects = sorted(entry.get("redirect", ()) - {link.target})
+        redirects = sorted(entry.get("redirect", set()) - {link.target})
         label = labels[0] if labels else None
         problem: str | None = None
         detail = ""
