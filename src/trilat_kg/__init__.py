@@ -10,6 +10,7 @@ The public API, for a notebook::
     tk.run_query("agreements-of-actor", {"actor": "https://w3id.org/trilat-kg/id/states/japan"})
     tk.run_sparql("SELECT ...").to_dataframe()  # pandas, when installed
     tk.export.export_dataset("turtle", None)    # the export module
+    tk.write_tables("tables/")                  # actors, agreements, dyad-years, stances (CSV)
 
 Everything is imported on first use (module ``__getattr__``), so ``import trilat_kg`` and the
 CLI's ``--help`` import no RDF library.
@@ -30,6 +31,7 @@ __all__ = [
     "run_query",
     "run_sparql",
     "validate",
+    "write_tables",
 ]
 
 #: name -> (module, attribute); attribute None means the module itself. ``export`` is the
@@ -44,6 +46,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "run_query": ("queries", "run_query"),
     "run_sparql": ("sparql", "run_sparql"),
     "validate": ("validation", "validate"),
+    "write_tables": ("tables", "write_tables"),
 }
 
 
