@@ -118,3 +118,35 @@ def dataset_endpoint(oxigraph_server) -> str:  # type: ignore[no-untyped-def]
     endpoint = oxigraph_server() + "/query"
     push(endpoint, timeout=60)
     return endpoint
+
+
+_LOOPBACK_ONLY = {"on": False}
+_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def _loopback_hook(event: str, args: tuple[object, ...]) -> None:
+    if not _LOOPBACK_ONLY["on"]:
+        return
+    host: object = None
+    if event == "socket.connect" and isinstance(args[1], tuple):
+        host = args[1][0]
+    elif event == "socket.getaddrinfo":
+        host = args[0]
+    if host is not None and str(host) not in _LOOPBACK_HOSTS:
+        raise RuntimeError(f"test tried to reach {host!r}: only 127.0.0.1 is allowed")
+
+
+@pytest.fixture
+def loopback_only():  # type: ignore[no-untyped-def]
+    """Fail any Python-level connection (or name lookup) to a host other than 127.0.0.1.
+
+    An audit hook cannot be removed, so it is installed once and switched on per test.
+    """
+    import sys
+
+    if not getattr(_loopback_hook, "installed", False):
+        sys.addaudithook(_loopback_hook)
+        _loopback_hook.installed = True  # type: ignore[attr-defined]
+    _LOOPBACK_ONLY["on"] = True
+    yield
+    _LOOPBACK_ONLY["on"] = False

@@ -22,6 +22,8 @@ from trilat_kg.links import WIKIDATA, check_links
 from trilat_kg.remote import http_request
 from trilat_kg.store import load_file
 
+#: No request leaves 127.0.0.1 (an audit hook in conftest.py fails the test).
+pytestmark = pytest.mark.usefixtures("loopback_only")
 FIXTURES = Path(__file__).parent / "fixtures" / "wikidata"
 EX = "http://example.org/links-test/"
 WD = "http://www.wikidata.org/entity/"

@@ -30,6 +30,8 @@ from trilat_kg.remote import http_request, sparql_select
 from trilat_kg.resources import GRAPHS
 from trilat_kg.store import load_store
 
+#: No request leaves 127.0.0.1 (an audit hook in conftest.py fails the test).
+pytestmark = pytest.mark.usefixtures("loopback_only")
 PASSWORD = "s3cret-Pa55word!"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 

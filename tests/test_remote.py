@@ -26,6 +26,8 @@ from trilat_kg.remote import http_request, sparql_select
 from trilat_kg.resources import data_root
 from trilat_kg.store import load_store
 
+#: No request leaves 127.0.0.1 (an audit hook in conftest.py fails the test).
+pytestmark = pytest.mark.usefixtures("loopback_only")
 QUERY_FILES = sorted((data_root() / "queries").glob("*.rq"))
 GOOD = json.dumps({"head": {"vars": ["x"]},
                    "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}).encode()
@@ -381,3 +383,9 @@ def test_user_agent_names_the_tool(fake: str) -> None:
     assert len(seen) == 1 and seen[0].startswith("trilat-kg/")
     assert "https://w3id.org/trilat-kg/" in seen[0]
 
+
+
+def test_the_loopback_guard_is_on() -> None:
+    """The tests of this module could not reach the network even by mistake."""
+    with pytest.raises(RuntimeError, match=r"only 127\.0\.0\.1 is allowed"):
+        sparql_select("http://192.0.2.1/sparql", "ASK {}", timeout=2)  # TEST-NET-1
