@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 
+from .prefixes import KINDS, VOCABULARIES
+
 __all__ = [
     "FORMATS",
     "IRI",
@@ -34,50 +36,11 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "markdown")
 
 #: Prefixes used only to shorten IRIs in the ``table`` and ``markdown`` renderings, for
-#: reading on a terminal. They mirror :data:`trilat_kg.namespaces.PREFIXES` plus the instance
-#: kinds of the data guide; they are copied here (a test checks they agree) because importing
-#: ``namespaces`` would import rdflib, and the CLI must not pay for that on every query.
-DISPLAY_PREFIXES: dict[str, str] = {
-    "trilat": "https://w3id.org/trilat-kg/ontology#",
-    "state": "https://w3id.org/trilat-kg/id/states/",
-    "organization": "https://w3id.org/trilat-kg/id/organizations/",
-    "government": "https://w3id.org/trilat-kg/id/governments/",
-    "group": "https://w3id.org/trilat-kg/id/groups/",
-    "person": "https://w3id.org/trilat-kg/id/persons/",
-    "place": "https://w3id.org/trilat-kg/id/places/",
-    "agreement": "https://w3id.org/trilat-kg/id/agreements/",
-    "law": "https://w3id.org/trilat-kg/id/laws/",
-    "provision": "https://w3id.org/trilat-kg/id/provisions/",
-    "situation": "https://w3id.org/trilat-kg/id/situation-categories/",
-    "measure": "https://w3id.org/trilat-kg/id/measures/",
-    "conditionset": "https://w3id.org/trilat-kg/id/condition-sets/",
-    "condition": "https://w3id.org/trilat-kg/id/conditions/",
-    "lstep": "https://w3id.org/trilat-kg/id/lifecycle-steps/",
-    "claim": "https://w3id.org/trilat-kg/id/claims/",
-    "concept": "https://w3id.org/trilat-kg/id/concepts/",
-    "passage": "https://w3id.org/trilat-kg/id/passages/",
-    "paragraph": "https://w3id.org/trilat-kg/id/paragraphs/",
-    "section": "https://w3id.org/trilat-kg/id/sections/",
-    "work": "https://w3id.org/trilat-kg/id/works/",
-    "akind": "https://w3id.org/trilat-kg/id/agreement-kinds/",
-    "step": "https://w3id.org/trilat-kg/id/step-types/",
-    "pol": "https://w3id.org/trilat-kg/id/polarities/",
-    "mod": "https://w3id.org/trilat-kg/id/modalities/",
-    "graph": "https://w3id.org/trilat-kg/graphs/",
-    "oa": "http://www.w3.org/ns/oa#",
-    "eli": "http://data.europa.eu/eli/ontology#",
-    "schema": "https://schema.org/",
-    "wd": "http://www.wikidata.org/entity/",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "org": "http://www.w3.org/ns/org#",
-    "time": "http://www.w3.org/2006/time#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "xsd": XSD,
-}
+#: reading on a terminal: the vocabularies and the instance kinds of the data guide, from
+#: :mod:`trilat_kg.prefixes` (importing ``namespaces`` would import rdflib, which the CLI must
+#: not pay for on every query).
+DISPLAY_PREFIXES: dict[str, str] = {"trilat": VOCABULARIES["trilat"]} | KINDS | {
+    k: v for k, v in VOCABULARIES.items() if k not in {"trilat", "vann"}}
 
 
 class _Term:
