@@ -9,21 +9,26 @@ netrc file of the machine is read.
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
+import io
 import json
 import re
+import secrets
 import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Graph
 
 from trilat_kg.cli import cli
+from trilat_kg.digest import DigestSession, parse_challenges
 from trilat_kg.errors import RemoteError, UsageError
 from trilat_kg.push import graph_store_url, push
 from trilat_kg.remote import http_request, sparql_select
@@ -310,3 +315,241 @@ def test_put_sends_ntriples_as_turtle(fake_store: str) -> None:
                             ok=lambda s: s == 204)
     assert response.status == 204
     assert _Store.graphs == {"http://ex/g": 1}
+
+
+# ---------------------------------------------------------------- HTTP Digest (Virtuoso)
+
+DIGEST_USER = "dba"
+DIGEST_REALM = "Virtuoso GSP"
+DIGEST_OPAQUE = "5ccc069c403ebaf9f0171e9517f40e41"
+_DIGEST_HASHES = {"MD5": "md5", "SHA-256": "sha256"}
+
+
+def _digest_fields(header: str) -> dict[str, str]:
+    """The parameters of a ``Digest ...`` Authorization value (the fake's own parser)."""
+    pairs = re.findall(r'([\w*]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))', header[len("Digest "):])
+    return {name.lower(): quoted or bare for name, quoted, bare in pairs}
+
+
+class _DigestStore(_Store):
+    """A Graph Store that, like Virtuoso's ``/sparql-graph-crud-auth``, demands Digest.
+
+    Every request needs a valid Digest answer to a nonce it issued, checked here with
+    hashlib against :data:`PASSWORD` (username, realm, uri, opaque, and an ``nc`` that grows
+    per nonce); anything else gets 401 with the challenges in :attr:`offers` and a body
+    echoing the Authorization header, to prove the client scrubs it. Accepted requests go
+    on to :class:`_Store`, which stores the PUTs and answers the COUNT queries.
+    ``/digest-echo/...`` refuses accepted PUTs with a 400 that echoes the Digest response.
+    """
+
+    offers: ClassVar[list[str]] = []
+    nonces: ClassVar[dict[str, int]] = {}
+    seen: ClassVar[list[tuple[str, str]]] = []
+    accepted: ClassVar[list[str]] = []
+    bodies: ClassVar[dict[str, bytes]] = {}
+
+    def _valid(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        cls = type(self)
+        with cls.lock:
+            cls.seen.append((self.command, header))
+        if not header.startswith("Digest "):
+            return False
+        fields = _digest_fields(header)
+        algorithm = fields.get("algorithm", "MD5")
+        if algorithm not in _DIGEST_HASHES:
+            return False
+
+        def h(text: str) -> str:
+            return hashlib.new(_DIGEST_HASHES[algorithm], text.encode()).hexdigest()
+
+        ha1 = h(f"{DIGEST_USER}:{DIGEST_REALM}:{PASSWORD}")
+        ha2 = h(f"{self.command}:{fields.get('uri')}")
+        if "qop" in fields:
+            expected = h(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:"
+                         f"{fields['qop']}:{ha2}")
+        else:
+            expected = h(f"{ha1}:{fields.get('nonce')}:{ha2}")
+        with cls.lock:
+            last = cls.nonces.get(fields.get("nonce", ""))
+            count = int(fields.get("nc", "0"), 16)
+            fresh = last is not None and ("qop" not in fields or count > last)
+            ok = (fresh and fields.get("username") == DIGEST_USER
+                  and fields.get("realm") == DIGEST_REALM and fields.get("uri") == self.path
+                  and fields.get("opaque") == DIGEST_OPAQUE
+                  and fields.get("response") == expected)
+            if ok:
+                cls.nonces[fields["nonce"]] = count
+                cls.accepted.append(algorithm)
+        return ok
+
+    def _challenge(self) -> None:
+        nonce = secrets.token_hex(12)
+        with type(self).lock:
+            type(self).nonces[nonce] = 0
+        body = f"denied for {self.headers.get('Authorization', '')}".encode()
+        self.send_response(401)
+        for offer in self.offers:
+            self.send_header("WWW-Authenticate", offer.format(nonce=nonce, realm=DIGEST_REALM,
+                                                              opaque=DIGEST_OPAQUE))
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if not self._valid():
+            self._challenge()
+            return
+        if self.path.startswith("/digest-echo/"):
+            response = _digest_fields(self.headers["Authorization"])["response"]
+            self._reply(400, f"bad request with response={response}".encode())
+            return
+        graph = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)["graph"][0]
+        with _Store.lock:
+            type(self).bodies[graph] = body
+        self.rfile = io.BytesIO(body)
+        super().do_PUT()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if not self._valid():
+            self._challenge()
+            return
+        self.rfile = io.BytesIO(body)
+        super().do_POST()
+
+
+DIGEST_CHALLENGE = 'Digest realm="{realm}", nonce="{nonce}", opaque="{opaque}"'
+
+
+@pytest.fixture
+def digest_store() -> Iterator[Callable[[list[str]], str]]:
+    """A factory: ``digest_store(offers)`` starts a :class:`_DigestStore`, returns its URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+    for store in (_Store.graphs, _Store.puts, _Store.auth_seen, _DigestStore.nonces,
+                  _DigestStore.seen, _DigestStore.accepted, _DigestStore.bodies):
+        store.clear()
+
+    def start(offers: list[str]) -> str:
+        _DigestStore.offers = offers
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DigestStore)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("offers", "algorithm"), [
+    ([DIGEST_CHALLENGE + ', algorithm=MD5, qop="auth"'], "MD5"),
+    ([DIGEST_CHALLENGE + ', algorithm=SHA-256, qop="auth,auth-int"'], "SHA-256"),
+    # Several challenges in several headers: Digest wins over Basic, the first one listed
+    # (SHA-256, as RFC 7616 asks servers to order them) over MD5.
+    (['Basic realm="{realm}"', DIGEST_CHALLENGE + ', algorithm=SHA-256, qop="auth"',
+      DIGEST_CHALLENGE + ', algorithm=MD5, qop="auth"'], "SHA-256"),
+    ([DIGEST_CHALLENGE], "MD5"),  # RFC 2069: no qop, no algorithm
+], ids=["md5", "sha-256", "basic-sha256-md5", "rfc2069"])
+def test_digest_push_succeeds_and_counts_are_verified(
+        digest_store: Callable[[list[str]], str], offers: list[str], algorithm: str) -> None:
+    base = digest_store(offers)
+    env = {"TRILAT_KG_USER": DIGEST_USER, "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", base + "/digest/query", "--format", "csv", env=env)
+    assert result.exit_code == 0, result.stderr
+    expected = local_counts()
+    rows = [line.split(",") for line in result.stdout.strip().splitlines()[1:]]
+    assert {g: int(n) for g, n in rows} == expected  # verified by COUNT queries over Digest
+    assert _DigestStore.graphs == expected
+    for graph, body in _DigestStore.bodies.items():  # what arrived is what was loaded
+        assert len(Graph().parse(data=body, format="nt")) == expected[graph]
+    assert set(_DigestStore.bodies) == set(expected)
+    assert set(_DigestStore.accepted) == {algorithm}
+    assert len(_DigestStore.accepted) == 2 * len(expected)  # every PUT and every COUNT
+    # Only the very first request goes out before the server asked for Digest; after the
+    # challenge every request answers it at once (one 401 in all, no Basic any more).
+    headers = [header for _, header in _DigestStore.seen]
+    assert sum(header.startswith("Basic ") for header in headers) <= 1
+    assert len(headers) == 2 * len(expected) + 1
+    assert "pushed and verified 4 graphs" in result.stderr
+    for output in (result.stdout, result.stderr):
+        assert PASSWORD not in output
+
+
+def test_digest_wrong_password_is_authentication_failed(
+        digest_store: Callable[[list[str]], str]) -> None:
+    base = digest_store([DIGEST_CHALLENGE + ', algorithm=SHA-256, qop="auth"'])
+    wrong = "not-the-Pa55word"
+    env = {"TRILAT_KG_USER": DIGEST_USER, "TRILAT_KG_PASSWORD": wrong}
+    result = CliRunner().invoke(cli, ["--debug", "push", "--endpoint", base + "/digest/query"],
+                                env=env)
+    assert result.exit_code == 3
+    assert f"trilat-kg: error: {base}/digest/data: authentication failed (HTTP 401" \
+        in result.stderr
+    # The challenge is answered once; the second 401 is final (no retry, no second answer).
+    assert [method for method, _ in _DigestStore.seen] == ["PUT", "PUT"]
+    answer = _DigestStore.seen[1][1]
+    assert answer.startswith("Digest ") and 'algorithm=SHA-256' in answer
+    response = _digest_fields(answer)["response"]
+    token = base64.b64encode(f"{DIGEST_USER}:{wrong}".encode()).decode()
+    for output in (result.stdout, result.stderr):
+        for secret in (wrong, PASSWORD, token, response):
+            assert secret not in output
+    assert _DigestStore.graphs == {}
+
+
+def test_digest_response_is_scrubbed_from_echoed_errors(
+        digest_store: Callable[[list[str]], str]) -> None:
+    base = digest_store([DIGEST_CHALLENGE + ', algorithm=MD5, qop="auth"'])
+    env = {"TRILAT_KG_USER": DIGEST_USER, "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", base + "/digest-echo/query", env=env)
+    assert result.exit_code == 3
+    sent = _digest_fields(_DigestStore.seen[-1][1])["response"]
+    assert sent not in result.stderr
+    assert "HTTP 400 Bad Request: bad request with response=***;" in result.stderr
+
+
+def test_unsupported_digest_algorithm_is_named(digest_store: Callable[[list[str]], str]) -> None:
+    base = digest_store([DIGEST_CHALLENGE + ', algorithm=SHA-1024, qop="auth"'])
+    env = {"TRILAT_KG_USER": DIGEST_USER, "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", base + "/digest/query", env=env)
+    assert result.exit_code == 3
+    assert "authentication failed (HTTP 401" in result.stderr
+    assert "Digest algorithm SHA-1024 is not supported" in result.stderr
+    assert len(_DigestStore.seen) == 1
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('Digest realm="a, b", nonce="n\\"1", qop="auth,auth-int"',
+     [("digest", {"realm": "a, b", "nonce": 'n"1', "qop": "auth,auth-int"})]),
+    ('Basic realm="x", Digest realm="y", nonce=abc, Negotiate dG9rZW4=',
+     [("basic", {"realm": "x"}), ("digest", {"realm": "y", "nonce": "abc"}),
+      ("negotiate", {"": "dG9rZW4="})]),
+    ("", []),
+])
+def test_www_authenticate_is_parsed(value: str, expected: list[object]) -> None:
+    assert parse_challenges(value) == expected
+
+
+def test_digest_matches_the_rfc_7616_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 7616 section 3.9.1: Mufasa / Circle of Life, with SHA-256 and with MD5."""
+    import trilat_kg.digest as digest_mod
+
+    cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
+    monkeypatch.setattr(digest_mod.secrets, "token_hex", lambda n=None: cnonce)
+    challenge = ('Digest realm="http-auth@example.org", qop="auth, auth-int", '
+                 'algorithm={alg}, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", '
+                 'opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"')
+    want = {"SHA-256": "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+            "MD5": "8ca523f5e9506fed4657c9700eebdbec"}
+    for alg, response in want.items():
+        session = DigestSession.from_header(challenge.format(alg=alg))
+        assert session is not None
+        header, got = session.authorization("Mufasa", "Circle of Life", "GET",
+                                            "/dir/index.html")
+        assert got == response, alg
+        assert f'nc=00000001, cnonce="{cnonce}", qop=auth' in header

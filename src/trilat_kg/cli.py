@@ -326,7 +326,9 @@ def push(endpoint: str, store_url: str | None, graph_prefix: str | None,
 
     Pushing twice leaves the same store (PUT replaces a graph). Each graph's triple count
     is verified by a query afterwards. Credentials come from the environment
-    (TRILAT_KG_USER, TRILAT_KG_PASSWORD) or a netrc file, never from the command line.
+    (TRILAT_KG_USER, TRILAT_KG_PASSWORD) or a netrc file, never from the command line;
+    they go as HTTP Basic, or as Digest (MD5 or SHA-256) when the store asks for it, as
+    Virtuoso's /sparql-graph-crud-auth does.
     """
     from .push import push as run_push
     from .results import IRI, Literal, from_rows

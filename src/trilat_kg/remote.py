@@ -12,6 +12,12 @@ HTTP status (or what went wrong instead): the CLI turns it into exit 3. The guar
 - **bounded retries** with exponential back-off, only for idempotent requests (queries,
   GSP ``PUT``), only on 5xx, an idle socket timeout or a connection reset, and only while
   the deadline leaves time; never on 4xx; 401/403 say "authentication failed";
+- **credentials** go as HTTP Basic, and a 401 that carries a Digest challenge (Virtuoso's
+  ``/sparql-graph-crud-auth``) is answered once with RFC 7616 Digest
+  (:mod:`trilat_kg.digest`); later requests to that origin answer the same challenge
+  straight away, so the password is never sent in the clear again. A second 401 is
+  "authentication failed". The password, the Basic token and every Digest response are
+  scrubbed from any text a server sends back;
 - **redirects** followed only within the same origin (scheme, host and port) and at most
   three times; a redirect elsewhere is refused naming its target, because following it
   would send the query (and any credentials) to a server the user did not name;
@@ -45,6 +51,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .digest import DigestSession
 from .errors import RemoteError, UsageError
 from .results import QueryResult
 
@@ -89,13 +96,20 @@ def user_agent(purpose: str = "") -> str:
 
 
 class Credentials:
-    """A user name and password for HTTP Basic auth, kept out of ``repr`` and messages."""
+    """A user name and password for HTTP Basic or Digest auth, kept out of ``repr`` and messages.
 
-    __slots__ = ("password", "user")
+    The object remembers, per origin, the Digest challenge last answered (so the next
+    request answers it at once instead of sending the password as Basic) and the Digest
+    responses it sent (so :meth:`scrub` can remove them from what a server echoes).
+    """
+
+    __slots__ = ("_digest", "_sent", "password", "user")
 
     def __init__(self, user: str, password: str) -> None:
         self.user = user
         self.password = password
+        self._digest: dict[tuple[str, str, int], DigestSession] = {}
+        self._sent: list[str] = []
 
     def __repr__(self) -> str:
         return f"Credentials(user={self.user!r}, password=<hidden>)"
@@ -104,9 +118,33 @@ class Credentials:
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
         return "Basic " + token
 
+    def authorization(self, method: str, url: str, body: bytes | None = None) -> str:
+        """The ``Authorization`` value for a request: Digest once the origin asked for it."""
+        parts = urllib.parse.urlsplit(url)
+        session = self._digest.get(_origin(parts))
+        if session is None:
+            return self.header()
+        value, response = session.authorization(self.user, self.password, method,
+                                                _target(parts), body)
+        self._sent.append(response)
+        del self._sent[:-256]  # enough for any message; bounded for a long-lived object
+        return value
+
+    def take_challenge(self, url: str, value: str) -> bool:
+        """Remember the Digest challenge of a 401 from ``url``; False when it has none.
+
+        Raises ValueError naming why when the server asks for Digest in a form not
+        supported (an unknown algorithm, a ``qop`` other than auth or auth-int).
+        """
+        session = DigestSession.from_header(value)
+        if session is None:
+            return False
+        self._digest[_origin(urllib.parse.urlsplit(url))] = session
+        return True
+
     def scrub(self, text: str) -> str:
-        """Remove the password (and the encoded header) from text a server sent back."""
-        for secret in (self.password, self.header()[6:]):
+        """Remove the password, the Basic token and the Digest responses from server text."""
+        for secret in (self.password, self.header()[6:], *self._sent):
             if secret:
                 text = text.replace(secret, "***")
         return text
@@ -151,6 +189,12 @@ class _Retry(Exception):
 def _origin(parts: urllib.parse.SplitResult) -> tuple[str, str, int]:
     default = 443 if parts.scheme == "https" else 80
     return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _target(parts: urllib.parse.SplitResult) -> str:
+    """The request target as sent on the request line (and signed by Digest): path?query."""
+    path = parts.path or "/"
+    return path + "?" + parts.query if parts.query else path
 
 
 def check_url(url: str, what: str = "endpoint") -> urllib.parse.SplitResult:
@@ -205,8 +249,6 @@ def http_request(
     for name, value in (headers or {}).items():  # one spelling per header name
         send_headers = {k: v for k, v in send_headers.items() if k.lower() != name.lower()}
         send_headers[name] = value
-    if credentials is not None:
-        send_headers["Authorization"] = credentials.header()
     last = _Retry("")
     made = 0
     for _ in range(attempts):
@@ -234,12 +276,28 @@ def _follow(method: str, url: str, body: bytes | None, headers: Mapping[str, str
             deadline: float, timeout: float, max_bytes: int,
             credentials: Credentials | None, ok: Callable[[int], bool],
             label: str, status_names: Mapping[int, str]) -> Response:
-    """One attempt, following same-origin redirects."""
+    """One attempt, following same-origin redirects and answering one Digest challenge."""
     origin = _origin(urllib.parse.urlsplit(url))
     current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        response = _once(method, current, body, headers, deadline, timeout, max_bytes, label)
+    answered = False
+    redirects = 0
+    while redirects <= MAX_REDIRECTS:
+        send = dict(headers)
+        if credentials is not None:
+            send["Authorization"] = credentials.authorization(method, current, body)
+        response = _once(method, current, body, send, deadline, timeout, max_bytes, label)
         status = response.status
+        if status == 401 and credentials is not None and not answered:
+            try:
+                challenged = credentials.take_challenge(
+                    current, response.headers.get("www-authenticate", ""))
+            except ValueError as exc:
+                reason = f"HTTP {status} {response.reason}".rstrip()
+                raise HTTPStatusError(f"{label}: authentication failed ({reason}: {exc})",
+                                      status) from None
+            if challenged:
+                answered = True  # once per request: a second 401 is a refusal
+                continue
         if status in _REDIRECTS:
             target = response.headers.get("location", "")
             if not target:
@@ -250,6 +308,7 @@ def _follow(method: str, url: str, body: bytes | None, headers: Mapping[str, str
                 raise RemoteError(f"{label}: HTTP {status} redirect to {target} refused "
                                   "(another host, port or scheme)")
             current = target
+            redirects += 1
             continue
         if ok(status):
             return response
@@ -298,9 +357,7 @@ def _once(method: str, url: str, body: bytes | None, headers: Mapping[str, str],
     timer = threading.Timer(left, watchdog)
     timer.daemon = True
     timer.start()
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
+    path = _target(parts)
     try:
         try:
             conn.connect()
@@ -338,7 +395,12 @@ def _once(method: str, url: str, body: bytes | None, headers: Mapping[str, str],
             if isinstance(exc, TimeoutError):
                 raise _Retry(f"no data for {idle:g} s", timed_out=True) from exc
             raise _Retry(f"{label}: connection lost ({_reason(exc)})") from exc
-        headers_in = {k.lower(): v for k, v in answer.getheaders()}
+        headers_in: dict[str, str] = {}
+        for name, value in answer.getheaders():
+            name = name.lower()
+            if name == "www-authenticate" and name in headers_in:
+                value = headers_in[name] + ", " + value  # one challenge list (RFC 9110 11.6.1)
+            headers_in[name] = value
         return Response(url, answer.status, answer.reason or "", headers_in, b"".join(chunks))
     finally:
         timer.cancel()
