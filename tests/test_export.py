@@ -514,3 +514,101 @@ def test_cli_export_data_in_quad_and_jsonld_formats(tmp_path: Path) -> None:
     user = back.graph(URIRef("https://w3id.org/trilat-kg/graphs/user"))
     for name in ("nq", "trig", "jsonld"):
         assert (URIRef(f"http://ex/{name}"), None, None) in user, name
+
+
+# ------------------------------------------------------------------------- one named graph
+
+GRAPH_NAMES = ("ontology", "essay", "external", "metadata")
+
+
+def _reparse(data: bytes, fmt: str) -> Dataset | Graph:
+    if fmt in ("nq", "trig"):
+        back = Dataset()
+        back.parse(data=data, format={"nq": "nquads", "trig": "trig"}[fmt])
+        return back
+    if fmt == "json-ld":
+        return load_jsonld(data)
+    return Graph().parse(data=data, format=fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", GRAPH_NAMES)
+def test_each_graph_alone_reparses_isomorphic_with_that_graph(
+    dataset: Dataset, name: str, fmt: str
+) -> None:
+    iri = f"https://w3id.org/trilat-kg/graphs/{name}"
+    want = _named_graphs(dataset)[iri]
+    assert len(want) > 10, f"the graph {name} should not be empty"
+    back = _reparse(serialize_dataset(fmt, graphs=[name]), fmt)
+    if isinstance(back, Dataset):  # the quads keep the graph's name, and only it is there
+        got = _named_graphs(back)
+        assert set(got) - {"urn:x-rdflib:default"} == {iri}
+        assert isomorphic(got[iri], want)
+    else:
+        assert isomorphic(back, want)
+
+
+def test_several_graphs_go_out_together(dataset: Dataset) -> None:
+    back = Dataset()
+    back.parse(data=serialize_dataset("nq", graphs=["essay", "metadata"]), format="nquads")
+    got, want = _named_graphs(back), _named_graphs(dataset)
+    assert set(got) == {f"https://w3id.org/trilat-kg/graphs/{n}" for n in ("essay", "metadata")}
+    for iri, graph in got.items():
+        assert isomorphic(graph, want[iri])
+
+
+def test_unknown_graph_is_a_usage_error_naming_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="ontology, essay, external, metadata"):
+        export_dataset("nt", tmp_path / "x.nt", graphs=["essays"])
+    with pytest.raises(UsageError, match="none were given"):
+        serialize_dataset("nt", graphs=["user"])
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_export_one_graph(tmp_path: Path, dataset: Dataset) -> None:
+    from click.testing import CliRunner
+
+    out = tmp_path / "essay.trig"
+    result = CliRunner().invoke(_cli(), ["export", "--graph", "essay", "--format", "trig",
+                                         "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    back = Dataset()
+    back.parse(out, format="trig")
+    iri = "https://w3id.org/trilat-kg/graphs/essay"
+    assert set(_named_graphs(back)) == {iri}
+    assert isomorphic(_named_graphs(back)[iri], _named_graphs(dataset)[iri])
+
+
+def test_cli_export_graph_with_data_needs_the_user_graph(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    mine = tmp_path / "mine.ttl"
+    mine.write_text('<http://ex/a> <http://ex/p> "x" .\n', encoding="utf-8")
+    runner = CliRunner()
+    left_out = runner.invoke(_cli(), ["export", "--graph", "essay", "--data", str(mine),
+                                      "--format", "nt"])
+    assert left_out.exit_code == 2
+    assert "add it to the graphs exported" in left_out.stderr
+    kept = runner.invoke(_cli(), ["export", "--graph", "user", "--data", str(mine),
+                                  "--format", "nt"])
+    assert kept.exit_code == 0, kept.output
+    assert kept.stdout == '<http://ex/a> <http://ex/p> "x" .\n'
+
+
+@pytest.mark.parametrize("args", [
+    ["--graph", "essays", "--format", "nt"],
+    ["--graph", "essay", "--format", "csv", "-o", "tables"],
+])
+def test_cli_export_graph_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        result = CliRunner().invoke(_cli(), ["export", *args])
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        assert result.stderr.startswith("trilat-kg: error: ")
+        assert not Path("tables").exists()
+    if "csv" not in args:
+        assert "choose from ontology, essay, external, metadata, user" in result.stderr
+    else:
+        assert "--format csv" in result.stderr

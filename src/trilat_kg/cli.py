@@ -277,10 +277,18 @@ def _read_query_file(path: Path) -> str:
 @_data_option
 @click.option("--follow-symlinks", is_flag=True,
               help="Write through a symlinked output path instead of refusing it.")
-def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool) -> None:
-    """Export the whole dataset in an RDF format."""
+@click.option("--graph", "graphs", multiple=True, metavar="NAME",
+              help="Export only this named graph: ontology, essay, external, metadata, or "
+                   "user (the --data files). Repeatable: the graphs named go out together. "
+                   "nq and trig keep the graph names; the other formats hold the triples.")
+def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool,
+           graphs: Sequence[str]) -> None:
+    """Export the dataset, or some of its named graphs, in an RDF format."""
     from .export import FORMATS, export_dataset
 
+    if fmt == "csv" and graphs:
+        raise UsageError("--graph selects named graphs of an RDF export; --format csv "
+                         "always writes the tables of the whole dataset")
     if fmt == "csv":
         if output == "-":
             raise UsageError("--format csv writes several files: give a folder with -o DIR")
@@ -292,7 +300,8 @@ def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool) -
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = None if output == "-" else Path(output)
-    export_dataset(fmt, out, extra=tuple(data), follow_symlinks=follow_symlinks)
+    export_dataset(fmt, out, extra=tuple(data), follow_symlinks=follow_symlinks,
+                   graphs=tuple(graphs) or None)
 
 
 @cli.command()

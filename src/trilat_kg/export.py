@@ -7,6 +7,11 @@ Why the choices:
   N-Triples and JSON-LD are graph formats and hold the *union* of the named graphs.
 * **N-Quads** and **TriG** keep the named graphs (ontology, essay, external, metadata,
   user) apart, as :func:`trilat_kg.graph.load_dataset` builds them.
+* ``graphs=`` exports some named graphs only (:data:`GRAPH_NAMES`), e.g. the ontology
+  alone for a documentation tool or ``essay`` alone for a Graph Store ``PUT``: a graph
+  format then holds just their triples, N-Quads and TriG keep their names. They are cut
+  from the dataset :func:`~trilat_kg.graph.load_dataset` builds, not loaded file by file,
+  so that an exported graph is by construction the graph every other command sees.
 * **JSON-LD** is compacted with the context file that ships in the package
   (``trilat_kg/context.jsonld``). The output names the context by its published IRI
   :data:`CONTEXT_IRI`, so a web client can dereference it, but nothing here ever fetches it:
@@ -35,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import check_target, write_atomic
 from .errors import DataError, LocalIOError, UsageError
+from .resources import GRAPH_BASE, GRAPHS
 
 if TYPE_CHECKING:  # rdflib is imported lazily so that importing this module stays cheap
     from rdflib import Dataset, Graph
@@ -42,6 +48,7 @@ if TYPE_CHECKING:  # rdflib is imported lazily so that importing this module sta
 __all__ = [
     "CONTEXT_IRI",
     "FORMATS",
+    "GRAPH_NAMES",
     "MEDIA_TYPES",
     "SUFFIXES",
     "context_path",
@@ -49,11 +56,16 @@ __all__ = [
     "load_jsonld",
     "local_context",
     "no_remote_contexts",
+    "select_graphs",
     "serialize",
     "serialize_dataset",
 ]
 
 FORMATS = ("turtle", "json-ld", "nt", "nq", "trig")
+
+#: Names ``graphs=`` (``--graph``) accepts: the dataset's parts, and ``user`` for --data files.
+GRAPH_NAMES = (*GRAPHS, "user")
+_USER_GRAPH = GRAPH_BASE + "user"
 
 #: Where the context file is published; the JSON-LD output refers to it by this IRI.
 CONTEXT_IRI = "https://w3id.org/trilat-kg/context.jsonld"
@@ -91,6 +103,50 @@ def local_context() -> dict[str, Any]:
 def _check(fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def _graph_iris(graphs: Sequence[str] | None, extra: Sequence[Path]) -> list[str] | None:
+    """The IRIs of the named graphs to export (None: all), or UsageError naming the choices.
+
+    ``user`` (the graph of ``extra`` files) is valid only with ``extra``; and ``extra``
+    with a selection that leaves ``user`` out is refused, since the user's files would be
+    read and then silently dropped from the output.
+    """
+    if graphs is None:
+        return None
+    if isinstance(graphs, str):  # a bare string is a sequence of letters: take it as one
+        graphs = [graphs]
+    if not graphs:
+        raise UsageError(f"no graph named; choose from {', '.join(GRAPH_NAMES)}")
+    for name in graphs:
+        if name not in GRAPH_NAMES:
+            raise UsageError(f"unknown graph {name!r}; choose from {', '.join(GRAPH_NAMES)}")
+    if "user" in graphs and not extra:
+        raise UsageError("the graph 'user' holds the --data files, and none were given")
+    if extra and "user" not in graphs:
+        raise UsageError("--data files go into the graph 'user': add it to the graphs "
+                         "exported, or leave the --data files out")
+    return [_USER_GRAPH if name == "user" else GRAPHS[name] for name in dict.fromkeys(graphs)]
+
+
+def select_graphs(ds: Dataset, iris: Sequence[str]) -> Dataset:
+    """A new dataset holding only the named graphs ``iris`` of ``ds`` (same IRIs, same nodes).
+
+    Blank nodes are copied as they are, so a blank node shared by two selected graphs stays
+    one node.
+    """
+    from rdflib import Dataset, URIRef
+
+    from .namespaces import PREFIXES
+
+    out = Dataset(default_union=True)  # as load_dataset builds it
+    for prefix, ns in PREFIXES.items():
+        out.bind(prefix, ns, override=True)
+    for iri in iris:
+        target = out.graph(URIRef(iri))
+        for triple in ds.graph(URIRef(iri)):
+            target.add(triple)
+    return out
 
 
 def _bad_iris(ds: Graph, limit: int = 10) -> list[str]:
@@ -192,12 +248,23 @@ def serialize(ds: Dataset, fmt: str) -> bytes:
         raise DataError(f"cannot export as {fmt}: {exc}") from exc
 
 
-def serialize_dataset(fmt: str, *, extra: Sequence[Path] = (), root: Path | None = None) -> bytes:
-    """Load the dataset (plus ``extra`` files in the graph ``graphs/user``) and serialise it."""
+def serialize_dataset(
+    fmt: str,
+    *,
+    extra: Sequence[Path] = (),
+    root: Path | None = None,
+    graphs: Sequence[str] | None = None,
+) -> bytes:
+    """Load the dataset (plus ``extra`` files in the graph ``graphs/user``) and serialise it.
+
+    ``graphs`` names the named graphs to keep (see :data:`GRAPH_NAMES`); None keeps all.
+    """
     _check(fmt)
+    iris = _graph_iris(graphs, extra)
     from .graph import load_dataset
 
-    return serialize(load_dataset(root, extra), fmt)
+    ds = load_dataset(root, extra)
+    return serialize(ds if iris is None else select_graphs(ds, iris), fmt)
 
 
 def export_dataset(
@@ -207,18 +274,21 @@ def export_dataset(
     extra: Sequence[Path] = (),
     follow_symlinks: bool = False,
     root: Path | None = None,
+    graphs: Sequence[str] | None = None,
 ) -> None:
     """Export the dataset in ``fmt`` to ``out`` atomically, or to stdout when ``out`` is None/"-".
 
-    The target is checked before anything is loaded, so a missing folder or a symlink fails
-    at once (:class:`LocalIOError`, exit 4); bad data fails before the target is touched
-    (:class:`DataError`, exit 1).
+    ``graphs`` keeps only those named graphs (:data:`GRAPH_NAMES`; None keeps all). Bad
+    names fail first (:class:`UsageError`, exit 2). The target is checked before anything is
+    loaded, so a missing folder or a symlink fails at once (:class:`LocalIOError`, exit 4);
+    bad data fails before the target is touched (:class:`DataError`, exit 1).
     """
     _check(fmt)
+    _graph_iris(graphs, extra)
     to_stdout = out is None or str(out) == "-"
     if not to_stdout:
         check_target(Path(out), follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
-    data = serialize_dataset(fmt, extra=extra, root=root)
+    data = serialize_dataset(fmt, extra=extra, root=root, graphs=graphs)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
