@@ -6,6 +6,8 @@ add fixtures here.
 
 from __future__ import annotations
 
+import http.server
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,3 +152,42 @@ def loopback_only():  # type: ignore[no-untyped-def]
     _LOOPBACK_ONLY["on"] = True
     yield
     _LOOPBACK_ONLY["on"] = False
+
+
+class RequestLog:
+    """A loopback HTTP server that answers 500 to everything and records each request.
+
+    Tests that must prove nothing was fetched (an injected SERVICE, a refused FROM) point the
+    would-be request here and assert ``requests`` stayed empty.
+    """
+
+    def __init__(self) -> None:
+        log: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _log(self) -> None:  # pragma: no cover - only reached if a request got out
+                log.append(f"{self.command} {self.path}")
+                self.send_response(500)
+                self.end_headers()
+
+            do_GET = do_POST = _log
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.requests = log
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def request_log():  # type: ignore[no-untyped-def]
+    """A :class:`RequestLog` server for the module's tests."""
+    log = RequestLog()
+    yield log
+    log.close()

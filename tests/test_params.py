@@ -9,12 +9,8 @@ URL it names (a loopback server logs any request).
 
 from __future__ import annotations
 
-import http.server
 import subprocess
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pyoxigraph as ox
 import pytest
@@ -39,29 +35,10 @@ from trilat_kg.store import load_store
 EXAMPLE = "http://example.org/payload/"
 
 
-class _Logger(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def _log(self) -> None:  # pragma: no cover - only reached if an injection worked
-        type(self).requests.append(f"{self.command} {self.path}")
-        self.send_response(500)
-        self.end_headers()
-
-    do_GET = do_POST = _log
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def service_url() -> Iterator[str]:
+def service_url(request_log) -> str:  # type: ignore[no-untyped-def]
     """A loopback server standing for the SERVICE an injection would call."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Logger)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    return request_log.url
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +90,7 @@ def test_plain_label_finds_japan() -> None:
 
 
 def test_payloads_are_plain_values_locally(payloads: list[str], payload_data: Path,
-                                           service_url: str) -> None:
+                                           request_log) -> None:  # type: ignore[no-untyped-def]
     plain = load_store()
     merged = load_store([payload_data])
     for i, payload in enumerate(payloads):
@@ -121,7 +98,7 @@ def test_payloads_are_plain_values_locally(payloads: list[str], payload_data: Pa
         found = run_query("find-by-label", {"label": payload}, store=merged)
         assert resources(found) == [f"{EXAMPLE}r{i}"], payload
         assert str(found.rows[0][0]) == payload
-    assert _Logger.requests == []
+    assert request_log.requests == []
 
 
 def test_payload_as_iri_is_refused_or_harmless(payloads: list[str]) -> None:
@@ -219,7 +196,8 @@ def test_remote_answers_equal_local(endpoint: str, payload_data: Path) -> None:
         run_query("lifecycle-steps-between", params, store=local)
 
 
-def test_payloads_are_plain_values_remotely(endpoint: str, payloads: list[str]) -> None:
+def test_payloads_are_plain_values_remotely(endpoint: str, payloads: list[str],
+                                            request_log) -> None:  # type: ignore[no-untyped-def]
     for i, payload in enumerate(payloads):
         found = run_query("find-by-label", {"label": payload}, endpoint=endpoint, timeout=30)
         assert resources(found) == [f"{EXAMPLE}r{i}"], payload
@@ -227,7 +205,7 @@ def test_payloads_are_plain_values_remotely(endpoint: str, payloads: list[str]) 
         missing = run_query("find-by-label", {"label": payload + " (no such label)"},
                             endpoint=endpoint, timeout=30)
         assert missing.rows == [], payload
-    assert _Logger.requests == []
+    assert request_log.requests == []
 
 
 def test_remote_cli_json(endpoint: str) -> None:

@@ -6,11 +6,6 @@ the engine sees the text; a loopback server proves no request is made.
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
-from typing import ClassVar
-
 import pytest
 
 from trilat_kg.errors import DataError, UsageError
@@ -18,27 +13,9 @@ from trilat_kg.sparql import check_read_only, run_sparql, tokenize
 from trilat_kg.store import load_store
 
 
-class _Logger(http.server.BaseHTTPRequestHandler):
-    requests: ClassVar[list[str]] = []
-
-    def _log(self) -> None:  # pragma: no cover - only reached if a query got through
-        type(self).requests.append(f"{self.command} {self.path}")
-        self.send_response(500)
-        self.end_headers()
-
-    do_GET = do_POST = _log
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Logger)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+def url(request_log) -> str:  # type: ignore[no-untyped-def]
+    return request_log.url
 
 
 FORBIDDEN = [
@@ -66,12 +43,13 @@ FORBIDDEN = [
 
 
 @pytest.mark.parametrize(("template", "keyword"), FORBIDDEN)
-def test_forbidden_is_refused_without_a_request(template: str, keyword: str, url: str) -> None:
+def test_forbidden_is_refused_without_a_request(template: str, keyword: str, url: str,
+                                                request_log) -> None:  # type: ignore[no-untyped-def]
     text = template.format(url=url)
     with pytest.raises(UsageError, match=rf"^q\.rq:\d+: refused {keyword}") as info:
         run_sparql(text, source="q.rq")
     assert "read-only" in str(info.value)
-    assert _Logger.requests == []
+    assert request_log.requests == []
 
 
 def test_refusal_names_the_line() -> None:
