@@ -30,8 +30,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from .errors import DataError, LocalIOError, TrilatError
-from .graph import load_union, parse_turtle
+from .errors import DataError, LocalIOError
+from .graph import load_union, parse_file, parse_turtle
 from .resources import data_root, shape_files
 
 __all__ = [
@@ -107,7 +107,7 @@ def load_shapes(root: Path | None = None) -> Graph:
         raise LocalIOError(f"{where}: no SHACL shape files found")
     shapes = Graph()
     for path in files:
-        _parse(path, shapes)
+        parse_turtle(path, shapes)
     return shapes
 
 
@@ -125,24 +125,19 @@ def validate(
     whose ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples the shapes rely on.
     """
     if data_graph is None:
-        try:
-            graph = load_union(root, ())
-        except TrilatError:
-            raise
-        except OSError as exc:
-            raise LocalIOError(f"cannot read the dataset: {exc}") from exc
-        except Exception as exc:  # rdflib's parse errors have no common base class
-            raise DataError(f"cannot parse the dataset: {exc}") from exc
-    elif extra:
+        # graph.py's loaders already turn every read or parse failure into a TrilatError
+        # naming the file and line, and read --data files in every format `query` accepts.
+        graph = load_union(root, extra)
+    elif extra:  # merge into a copy: the caller's graph is left as it was
         graph = Graph()
         for prefix, ns in data_graph.namespaces():
             graph.bind(prefix, ns, override=False)
         for triple in data_graph:
             graph.add(triple)
+        for path in extra:
+            parse_file(Path(path), graph)
     else:
         graph = data_graph
-    for path in extra:
-        _parse(Path(path), graph)
     return _run(graph, load_shapes(root))
 
 
@@ -190,16 +185,6 @@ def _path_term(graph: Graph, path: object) -> str:
     return f"({text})" if isinstance(path, BNode) and (path, RDF.first, None) in graph else text
 
 
-def _parse(path: Path, into: Graph) -> None:
-    """Parse one Turtle file, turning library errors into the package's errors."""
-    try:
-        parse_turtle(path, into)
-    except TrilatError:
-        raise
-    except OSError as exc:
-        raise LocalIOError(f"{path}: {exc.strerror or exc}") from exc
-    except Exception as exc:  # rdflib's parse errors have no common base class
-        raise DataError(f"{path}: {exc}") from exc
 
 
 def _node_str(node: object) -> str:
