@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 
 import pyoxigraph as ox
 import pytest
@@ -129,13 +130,14 @@ def test_same_type_from_oxigraph() -> None:
     assert from_sparql_json(result.to_json()) == result
 
 
-def test_dataframe_or_clear_error() -> None:
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        with pytest.raises(UsageError, match="needs pandas"):
-            RESULT.to_dataframe()
-        return
+def test_dataframe_without_pandas_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    with pytest.raises(UsageError, match="needs pandas"):
+        RESULT.to_dataframe()
+
+
+def test_dataframe_with_pandas() -> None:
+    pytest.importorskip("pandas")
     frame = RESULT.to_dataframe()
     assert list(frame.columns) == ["s", "label", "n"]
     assert frame.iloc[0].tolist() == ["https://w3id.org/trilat-kg/id/states/japan", "Japan",
