@@ -40,3 +40,14 @@ def test_replace_block_is_idempotent() -> None:
     block = f"{BEGIN}\n<a> <b> <c> .\n# END GENERATED STATISTICS\n"
     once = replace_block(text, block)
     assert replace_block(once, block) == once
+
+
+def test_readme_counts_are_current() -> None:
+    from pathlib import Path
+
+    from trilat_kg.void import render_readme_counts, replace_readme_counts
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert replace_readme_counts(text, render_readme_counts(content_stats())) == text, (
+        "README.md counts are stale: run python tools/update_stats.py")

@@ -13,11 +13,19 @@ from pathlib import Path
 from .resources import GRAPHS, data_root
 from .stats import Stats, compute_stats
 
-__all__ = ["BEGIN", "END", "content_stats", "render_block", "replace_block"]
+__all__ = [
+    "BEGIN", "END", "README_BEGIN", "README_END", "content_stats", "render_block",
+    "render_readme_counts", "replace_block", "replace_readme_counts",
+]
 
 BEGIN = "# BEGIN GENERATED STATISTICS (tools/update_stats.py)"
 END = "# END GENERATED STATISTICS"
 DATASET = "https://w3id.org/trilat-kg/"
+README_BEGIN = "<!-- BEGIN COUNTS -->"
+README_END = "<!-- END COUNTS -->"
+_SHORT = {"https://w3id.org/trilat-kg/ontology#": "trilat:",
+          "http://www.w3.org/2004/02/skos/core#": "skos:",
+          "http://www.w3.org/ns/oa#": "oa:", "http://www.w3.org/2002/07/owl#": "owl:"}
 
 
 def content_stats(root: Path | None = None) -> Stats:
@@ -57,3 +65,29 @@ def replace_block(text: str, block: str) -> str:
         tail = text[text.index(END) + len(END):].lstrip("\n")
         return head + block + tail
     return text.rstrip("\n") + "\n\n" + block
+
+
+def _short(iri: str) -> str:
+    for ns, prefix in _SHORT.items():
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return iri
+
+
+def render_readme_counts(stats: Stats) -> str:
+    """The README's counts: triples per named graph, then entities per class (most first)."""
+    graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n:,}" for g, n in sorted(stats.graphs.items()))
+    lines = [README_BEGIN,
+             f"Triples by named graph: {graphs}; {stats.triples:,} distinct triples in all.", "",
+             "| class | entities |", "|---|---|"]
+    for cls, n in sorted(stats.class_entities.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"| `{_short(cls)}` | {n:,} |")
+    lines.append(README_END)
+    return "\n".join(lines)
+
+
+def replace_readme_counts(text: str, block: str) -> str:
+    """Put ``block`` between the README's count markers."""
+    head = text[: text.index(README_BEGIN)]
+    tail = text[text.index(README_END) + len(README_END):]
+    return head + block + tail
