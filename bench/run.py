@@ -145,6 +145,38 @@ def imported_by(flag: str) -> list[str]:
     return ["? (check failed: " + proc.stderr.strip()[-200:] + ")"]
 
 
+JOIN = (
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a <urn:p:0> ?b . ?b <urn:p:1> ?c . ?c <urn:p:2> ?d }"
+)
+
+
+def engine_join(triples: int, runs: int) -> tuple[float, float]:
+    """Median seconds of one three-pattern join over ``triples`` triples: rdflib, pyoxigraph.
+
+    This is the measurement behind the choice of engine for queries: the same N-Triples,
+    the same query, in process, after loading.
+    """
+    import pyoxigraph
+    import rdflib
+
+    lines = "".join(f"<urn:n:{i}> <urn:p:{i % 3}> <urn:n:{(i * 7 + 1) % (triples // 3)}> .\n"
+                    for i in range(triples))
+    graph = rdflib.Graph().parse(data=lines, format="nt")
+    store = pyoxigraph.Store()
+    store.load(lines.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+
+    def timed(run: object) -> float:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            run()  # type: ignore[operator]
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    return (timed(lambda: list(graph.query(JOIN))),
+            timed(lambda: list(store.query(JOIN))))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="3 runs per figure instead of 7")
@@ -213,6 +245,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures[name], codes[name] = median_time(cmd, runs)
         note = "" if codes[name] == 0 else f"  (exit {codes[name]})"
         print(f"  {name:<{width}}  {figures[name] * 1000:9.0f} ms{note}", flush=True)
+
+    for n in (10_000, 100_000):
+        if n > 10_000 and args.quick:
+            break
+        rdf, oxi = engine_join(n, 3)
+        print(f"  {f'3-pattern join, {n:,} triples: rdflib':<{width}}  {rdf * 1000:9.0f} ms")
+        print(f"  {f'3-pattern join, {n:,} triples: pyoxigraph':<{width}}  {oxi * 1000:9.1f} ms")
 
     print()
     print("Targets (ratios within this run):")
