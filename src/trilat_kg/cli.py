@@ -350,6 +350,34 @@ def push(endpoint: str, store_url: str | None, graph_prefix: str | None,
     click.echo(f"trilat-kg: pushed and verified {len(counts)} graphs", err=True)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback makes the endpoint reachable "
+                   "from other machines (a warning is printed).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7879, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@_data_option
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Deadline of each query, in seconds: a query still running is stopped "
+                   "and answered 503.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Cut answers to this many rows or triples (header Trilat-Kg-Truncated).")
+@click.option("--max-query-bytes", type=click.IntRange(min=1), default=64 * 1024,
+              show_default=True, help="Answer 413 to a longer query or request body.")
+def serve(host: str, port: int, data: Sequence[Path], timeout: float, max_rows: int,
+          max_query_bytes: int) -> None:
+    """Serve the dataset as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql.
+
+    GET or POST /sparql (SPARQL 1.1 Protocol), GET /queries/NAME?param=value for a canned
+    query, GET / for help. Updates, SERVICE, FROM / FROM NAMED and LOAD are refused (400).
+    Each request is logged on stderr without its query. Ctrl-C stops the server (exit 130).
+    """
+    from .serve import serve as run_serve
+
+    run_serve(host, port, extra=tuple(data), timeout=timeout, max_rows=max_rows,
+              max_query_bytes=max_query_bytes)
+
+
 @cli.group()
 def links() -> None:
     """Check the dataset's links to other datasets (Wikidata)."""

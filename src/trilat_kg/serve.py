@@ -1,0 +1,868 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the embedded dataset (``trilat-kg serve``).
+
+Standard library only (:class:`http.server.ThreadingHTTPServer`), so serving the graph adds
+no dependency. It protects itself the way trusted servers do (bad-inputs.md rows 33-35):
+
+* **read-only**: the text goes through :func:`trilat_kg.sparql.check_read_only` before any
+  engine sees it, so updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` and ``LOAD`` are
+  answered 400 and nothing is fetched; canned queries that federate are not served;
+* **a deadline per query**: pyoxigraph cannot be interrupted from Python, so every query
+  runs in a worker *process* that holds its own copy of the store; a worker still busy at
+  the deadline is killed (a cartesian product, an ORDER BY over one, a REGEX over millions
+  of pairs) and the client gets 503, while a fresh worker takes its place. Each worker also
+  has an address-space cap, because an ORDER BY over a cartesian product grows by hundreds
+  of MB a second, faster than a deadline alone would stop it;
+* **caps**: a query text (or request body) above ``max_query_bytes`` is 413; an answer is
+  cut to its first ``max_rows`` rows (or triples) and the header ``Trilat-Kg-Truncated``
+  then says so. Truncating rather than refusing keeps an exploratory ``SELECT *`` useful;
+  the header (and the row count) tell a program that it holds a partial answer;
+* **loopback by default** with a DNS-rebinding guard: bound to a loopback address, the
+  server answers 403 to any ``Host`` header that is not a loopback name or address, so a
+  web page whose name was re-pointed at 127.0.0.1 cannot read the endpoint. No CORS
+  header is sent either, so other origins cannot read the answers;
+* **slow clients** get a socket timeout; each connection has its own thread, so an idle
+  or dripping client never blocks the others.
+
+Each request is logged on one line (method, path without the query string, status, time),
+never with the query text or parameter values, which may be private.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import queue
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from .errors import DataError, LocalIOError, TrilatError, UsageError
+
+__all__ = [
+    "DEFAULT_MAX_QUERY_BYTES",
+    "DEFAULT_MAX_ROWS",
+    "DEFAULT_PORT",
+    "DEFAULT_TIMEOUT",
+    "SparqlServer",
+    "bind_warning",
+    "is_loopback",
+    "serve",
+]
+
+DEFAULT_PORT = 7879
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_MAX_QUERY_BYTES = 64 * 1024
+#: Query worker processes: each holds a copy of the store, so a few suffice; two let one
+#: pathological query be stopped while another client is still answered at once.
+DEFAULT_WORKERS = 2
+#: Address space a worker may add to what it holds after loading the data, in MiB.
+DEFAULT_MAX_MEMORY_MB = 2048
+#: Header naming the row cap when an answer was cut to it.
+TRUNCATED_HEADER = "Trilat-Kg-Truncated"
+#: A body larger than the cap is read and dropped up to this size before the 413, so the
+#: client sees the answer rather than a connection reset; beyond it the socket is closed.
+_DRAIN_LIMIT = 1 << 20
+#: Longest wait for a new worker to load the data.
+_STARTUP_TIMEOUT = 600.0
+
+JSON_RESULTS = "application/sparql-results+json"
+_RESULT_TYPES = {  # media type -> (results.render format, Content-Type sent)
+    JSON_RESULTS: ("json", JSON_RESULTS),
+    "application/json": ("json", JSON_RESULTS),
+    "text/csv": ("csv", "text/csv; charset=utf-8"),
+    "text/tab-separated-values": ("tsv", "text/tab-separated-values; charset=utf-8"),
+}
+_GRAPH_TYPES = {  # media type -> (pyoxigraph RdfFormat name, Content-Type sent)
+    "application/n-triples": ("N_TRIPLES", "application/n-triples"),
+    "text/turtle": ("TURTLE", "text/turtle; charset=utf-8"),
+    "text/plain": ("N_TRIPLES", "application/n-triples"),
+}
+
+
+# --------------------------------------------------------------------------- host checks
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1), with or without [ ]."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def bind_warning(host: str) -> str | None:
+    """The warning printed when the server would be reachable from other machines."""
+    if is_loopback(host):
+        return None
+    return (f"trilat-kg: warning: serving on {host}, reachable from other machines; the "
+            "endpoint has no authentication (use the default --host 127.0.0.1 unless you "
+            "mean to share it)")
+
+
+def _host_name(header: str) -> str:
+    """The host part of a ``Host`` header (``[::1]:7879`` -> ``::1``, ``a:80`` -> ``a``)."""
+    header = header.strip()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    name, sep, port = header.rpartition(":")
+    return name if sep and port.isdigit() else header
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> None:
+    """Body of a query worker process: load the store once, then answer jobs until EOF.
+
+    SIGINT is ignored: Ctrl-C at a terminal reaches the whole process group, and stopping
+    is the parent's job (it kills its workers on the way out).
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .store import load_store
+
+    try:
+        store = load_store([Path(p) for p in extra])
+    except TrilatError as exc:
+        conn.send(("error", type(exc).__name__, str(exc)))
+        return
+    _limit_memory(max_memory_mb)
+    conn.send(("ready",))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the server went away
+            return
+        try:
+            reply = _answer(store, *job)
+        except Exception as exc:  # one bad job must not take the worker down
+            reply = ("error", 500, f"query failed: {type(exc).__name__}: {exc}")
+        conn.send(reply)
+
+
+def _limit_memory(max_memory_mb: int | None) -> None:
+    """Cap the worker's address space at what it holds now plus ``max_memory_mb``.
+
+    An allocation beyond it fails and the worker dies; the server answers 503 and starts
+    another. Relative to the current size, so a large ``--data`` file still fits.
+    """
+    if not max_memory_mb:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            current = int(handle.read().split()[0]) * resource.getpagesize()
+        limit = current + max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, OSError, ValueError):  # not Linux: the deadline still applies
+        pass
+
+
+def _answer(store: Any, text: str, source: str, substitutions: Sequence[tuple[str, ...]],
+            accept: str, max_rows: int) -> tuple[Any, ...]:
+    """Run one query and render it: ``("ok", content_type, body, truncated)`` or an error.
+
+    Rendering happens here, inside the deadline, so a huge answer is bounded like a slow one.
+    """
+    import itertools
+
+    import pyoxigraph as ox
+
+    from .results import QueryResult, oxigraph_rows, render
+    from .sparql import _query_syntax_error
+
+    subs = {ox.Variable(var): _ox_term(kind, value, datatype, language)
+            for var, kind, value, datatype, language in substitutions}
+    try:
+        answer = store.query(text, use_default_graph_as_union=True,
+                             substitutions=subs or None)
+        if isinstance(answer, ox.QueryTriples):
+            triples = list(itertools.islice(answer, max_rows + 1))
+            truncated = len(triples) > max_rows
+            fmt_name, content_type = _negotiate(accept, _GRAPH_TYPES, "application/n-triples")
+            prefixes = _used_prefixes(triples[:max_rows]) if fmt_name == "TURTLE" else None
+            body = ox.serialize(triples[:max_rows], format=getattr(ox.RdfFormat, fmt_name),
+                                prefixes=prefixes)
+            return ("ok", content_type, body or b"", truncated)
+        if isinstance(answer, ox.QueryBoolean):
+            result = QueryResult([], [], bool(answer))
+            truncated = False
+        else:
+            variables = [v.value for v in answer.variables]
+            rows = oxigraph_rows(itertools.islice(answer, max_rows + 1), len(variables))
+            truncated = len(rows) > max_rows
+            result = QueryResult(variables, rows[:max_rows])
+    except SyntaxError as exc:
+        return ("error", 400, str(_query_syntax_error(source, exc)))
+    except OSError as exc:  # evaluation errors (pyoxigraph raises OSError for them)
+        return ("error", 400, f"{source}: query failed: {' '.join(str(exc).split())}")
+    fmt, content_type = _negotiate(accept, _RESULT_TYPES, JSON_RESULTS)
+    return ("ok", content_type, render(result, fmt).encode("utf-8"), truncated)
+
+
+def _used_prefixes(triples: Sequence[Any]) -> dict[str, str]:
+    """The display prefixes whose namespace some IRI of ``triples`` starts with.
+
+    Only those are declared, so a small Turtle answer does not open with forty lines of
+    prefixes it never uses.
+    """
+    from .results import DISPLAY_PREFIXES
+
+    iris: set[str] = set()
+    for triple in triples:
+        for term in (triple.subject, triple.predicate, triple.object):
+            if type(term).__name__ == "NamedNode":
+                iris.add(term.value)
+            elif type(term).__name__ == "Literal":
+                iris.add(term.datatype.value)
+    return {name: ns for name, ns in DISPLAY_PREFIXES.items()
+            if any(iri.startswith(ns) for iri in iris)}
+
+
+def _ox_term(kind: str, value: str, datatype: str, language: str) -> Any:
+    """Rebuild a bound parameter as a pyoxigraph term (terms travel as plain strings)."""
+    import pyoxigraph as ox
+
+    if kind == "iri":
+        return ox.NamedNode(value)
+    if language:
+        return ox.Literal(value, language=language)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype))
+
+
+def _negotiate(accept: str, offers: Mapping[str, tuple[str, str]],
+               default: str) -> tuple[str, str]:
+    """Pick the offered media type the ``Accept`` header ranks highest.
+
+    Wildcards count; when nothing offered is acceptable the default is sent anyway (a
+    406 helps no one reading SPARQL results with curl).
+    """
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(accept.split(",")):
+        media, *params = (part.strip() for part in item.split(";"))
+        media = media.lower()
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality <= 0:
+            continue
+        if media in offers:
+            chosen = media
+        elif media in ("*/*", "*"):
+            chosen = default
+        elif media.endswith("/*"):
+            chosen = next((m for m in offers if m.startswith(media[:-1])), "")
+        else:
+            chosen = ""
+        if chosen and (best is None or (quality, -position) > (best[0], best[1])):
+            best = (quality, -position, chosen)
+    return offers[best[2] if best else default]
+
+
+# --------------------------------------------------------------------------- worker pool
+
+
+class _Deadline(Exception):
+    """The query was still running at the deadline; its worker was killed."""
+
+
+class _Busy(Exception):
+    """No worker became free within the deadline."""
+
+
+class _WorkerLost(Exception):
+    """The worker died while answering (out of memory, killed from outside)."""
+
+
+class _Worker:
+    """One query worker process and the parent's end of its pipe."""
+
+    def __init__(self, ctx: Any, extra: Sequence[str], max_memory_mb: int | None) -> None:
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, tuple(extra), max_memory_mb),
+                                   name="trilat-kg-query", daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the worker has loaded the data; re-raise its load error here."""
+        if not self.conn.poll(timeout):
+            raise LocalIOError(f"a query worker did not load the data within {timeout:g} s")
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise LocalIOError("a query worker exited while loading the data") from exc
+        if message[0] == "error":
+            _, name, text = message
+            error = {"DataError": DataError, "UsageError": UsageError,
+                     "LocalIOError": LocalIOError}.get(name, TrilatError)
+            raise error(text)
+
+    def stop(self) -> None:
+        """Kill the process (a query in Rust cannot be interrupted any gentler) and reap it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class _Pool:
+    """A few worker processes; a query borrows one, and one that overruns is replaced."""
+
+    def __init__(self, size: int, extra: Sequence[Path | str], max_memory_mb: int | None,
+                 log: Callable[[str], None]) -> None:
+        import multiprocessing
+
+        # spawn, not fork: forking a process that runs server threads can copy a held lock.
+        self._ctx = multiprocessing.get_context("spawn")
+        self._extra = tuple(str(p) for p in extra)
+        self._max_memory_mb = max_memory_mb
+        self._log = log
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        started = [self._spawn() for _ in range(size)]
+        try:
+            for worker in started:
+                worker.wait_ready(_STARTUP_TIMEOUT)
+                self._idle.put(worker)
+        except BaseException:
+            self.close()
+            raise
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, self._extra, self._max_memory_mb)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        """Stop ``worker`` and start another in the background (the caller answers at once)."""
+        worker.stop()
+        with self._lock:
+            self._all.discard(worker)
+            if self._closed:
+                return
+
+        def start() -> None:
+            try:
+                fresh = self._spawn()
+                fresh.wait_ready(_STARTUP_TIMEOUT)
+            except Exception as exc:  # pragma: no cover - the data loaded once already
+                self._log(f"trilat-kg: error: cannot restart a query worker: {exc}")
+                return
+            if self._closed:
+                fresh.stop()
+            else:
+                self._idle.put(fresh)
+
+        threading.Thread(target=start, name="trilat-kg-respawn", daemon=True).start()
+
+    def run(self, job: tuple[Any, ...], timeout: float) -> tuple[Any, ...]:
+        """Run ``job`` on a free worker within ``timeout`` seconds (of the worker's time).
+
+        Waiting for a free worker has its own bound of ``timeout``: past it the server is
+        too busy and says so (503) instead of queueing requests without end.
+        """
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise _Busy from None
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(timeout):
+                self._replace(worker)
+                raise _Deadline
+            reply: tuple[Any, ...] = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise _WorkerLost from exc
+        self._idle.put(worker)
+        return reply
+
+    def close(self) -> None:
+        """Kill every worker, busy or idle; no replacement is started afterwards."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+        for worker in workers:
+            worker.stop()
+
+
+# --------------------------------------------------------------------------- HTTP side
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """The listening socket plus the settings its request handlers read."""
+
+    daemon_threads = True
+    app: SparqlServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes: ``/`` help, ``/sparql`` the protocol endpoint, ``/queries/<name>`` canned."""
+
+    server: _HTTPServer
+    server_version = "trilat-kg"
+    _started = 0.0
+
+    def setup(self) -> None:
+        self.timeout = self.server.app.client_timeout  # a socket timeout for slow clients
+        super().setup()
+
+    def parse_request(self) -> bool:
+        self._started = time.monotonic()
+        return super().parse_request()
+
+    # --- logging: one line per request, never the query string
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        app = self.server.app
+        path = getattr(self, "path", "") or "-"
+        path = _printable(path.partition("?")[0])
+        method = _printable(getattr(self, "command", None) or "-")
+        status = getattr(code, "value", code)
+        elapsed = (time.monotonic() - self._started) * 1000 if self._started else 0.0
+        app.log(f"trilat-kg serve: {method} {path} {status} {elapsed:.0f} ms")
+
+    def log_error(self, format: str, *args: Any) -> None:
+        if format.startswith("Request timed out"):
+            self.server.app.log("trilat-kg serve: a client sent nothing in time; "
+                                "connection closed")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silenced: the base class would print the request line, query string included."""
+
+    # --- methods
+
+    def do_GET(self) -> None:
+        if not self._host_ok():
+            return
+        path, _, query_string = self.path.partition("?")
+        if path == "/":
+            self._send(200, "text/plain; charset=utf-8", self.server.app.help_text().encode())
+        elif path == "/sparql":
+            self._sparql_get(query_string)
+        elif path.startswith("/queries/"):
+            self._canned(unquote(path[len("/queries/"):]), query_string)
+        else:
+            self._error(404, f"no such resource {_printable(path)}; see / for what is served")
+
+    def do_POST(self) -> None:
+        if not self._host_ok():
+            return
+        path = self.path.partition("?")[0]
+        if path != "/sparql":
+            self._drain(self._content_length(quiet=True) or 0)
+            known = path == "/" or path.startswith("/queries/")
+            self._error(405 if known else 404, "POST queries to /sparql",
+                        {"Allow": "GET"} if known else None)
+            return
+        length = self._content_length()
+        if length is None:
+            return
+        app = self.server.app
+        if length > app.max_query_bytes:
+            self._drain(length)
+            self._error(413, f"request body of {length} bytes is above the limit of "
+                             f"{app.max_query_bytes} bytes")
+            return
+        body = self.rfile.read(length)
+        media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-query":
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self._error(400, f"query is not UTF-8 at byte {exc.start}")
+                return
+            self._sparql(text)
+        elif media == "application/x-www-form-urlencoded":
+            fields = self._fields(body.decode("latin-1"))
+            if fields is None:
+                return
+            if "update" in fields:
+                self._error(400, "refused update (updates are not allowed); the endpoint is "
+                                 "read-only")
+                return
+            self._sparql_fields(fields)
+        elif media == "application/sparql-update":
+            self._error(400, "refused update (updates are not allowed); the endpoint is "
+                             "read-only")
+        else:
+            self._error(415, "send the query as application/sparql-query or as the form "
+                             "field query= (application/x-www-form-urlencoded)")
+
+    def _refuse_write(self) -> None:
+        if self._host_ok():
+            self._drain(self._content_length(quiet=True) or 0)
+            self._error(405, "the endpoint is read-only; use GET or POST /sparql",
+                        {"Allow": "GET, POST"})
+
+    do_PUT = do_DELETE = do_PATCH = _refuse_write
+
+    # --- the SPARQL protocol
+
+    def _sparql_get(self, query_string: str) -> None:
+        app = self.server.app
+        if len(query_string) > 3 * app.max_query_bytes:  # cheap bound before decoding
+            self._too_large(len(query_string))
+            return
+        fields = self._fields(query_string)
+        if fields is not None:
+            self._sparql_fields(fields)
+
+    def _sparql_fields(self, fields: dict[str, list[str]]) -> None:
+        if "default-graph-uri" in fields or "named-graph-uri" in fields:
+            self._error(400, "refused default-graph-uri / named-graph-uri (the dataset is "
+                             "fixed; nothing is fetched); queries are read-only")
+            return
+        texts = fields.get("query", [])
+        if len(texts) != 1:
+            self._error(400, "give exactly one query: /sparql?query=... (see / for help)")
+            return
+        self._sparql(texts[0])
+
+    def _sparql(self, text: str) -> None:
+        from .sparql import check_read_only
+
+        app = self.server.app
+        size = len(text.encode("utf-8"))
+        if size > app.max_query_bytes:
+            self._too_large(size)
+            return
+        try:
+            check_read_only(text, "query")
+        except UsageError as exc:
+            self._error(400, str(exc))
+            return
+        self._run(text, "query", ())
+
+    def _canned(self, name: str, query_string: str) -> None:
+        from .queries import bind, get_query
+
+        app = self.server.app
+        if len(query_string) > 3 * app.max_query_bytes:
+            self._too_large(len(query_string))
+            return
+        try:
+            query = get_query(name)
+        except UsageError as exc:
+            self._error(404, str(exc))
+            return
+        fields = self._fields(query_string)
+        if fields is None:
+            return
+        values: dict[str, str] = {}
+        for key, items in fields.items():
+            if len(items) > 1:
+                self._error(400, f"parameter {key!r} given twice")
+                return
+            values[key] = items[0]
+        if sum(len(v.encode("utf-8")) for v in values.values()) > app.max_query_bytes:
+            self._too_large(len(query_string))
+            return
+        try:
+            bound = bind(query, values)  # the validation `trilat-kg query` does
+        except UsageError as exc:
+            self._error(400, str(exc))
+            return
+        if query.services:
+            self._error(400, f"query {query.slug!r} uses SERVICE <{query.services[0]}> (a "
+                             "federated query); the endpoint does not reach the network")
+            return
+        substitutions = tuple(_plain_term(var, term) for var, term in bound.items())
+        self._run(query.text, f"queries/{query.slug}", substitutions)
+
+    def _run(self, text: str, source: str, substitutions: tuple[tuple[str, ...], ...]) -> None:
+        app = self.server.app
+        accept = self.headers.get("Accept", "") or "*/*"
+        try:
+            reply = app.pool.run((text, source, substitutions, accept, app.max_rows),
+                                 app.timeout)
+        except _Deadline:
+            self._error(503, f"query stopped after {app.timeout:g} s (the server's deadline, "
+                             "--timeout)", {"Retry-After": "1"})
+            return
+        except _Busy:
+            self._error(503, f"every query worker stayed busy for {app.timeout:g} s; "
+                             "try again later", {"Retry-After": str(int(app.timeout) + 1)})
+            return
+        except _WorkerLost:
+            self._error(503, "the query worker stopped (it ran out of memory?); a new one is "
+                             "starting", {"Retry-After": "1"})
+            return
+        if reply[0] == "error":
+            self._error(reply[1], reply[2])
+            return
+        _, content_type, body, truncated = reply
+        headers = {"Vary": "Accept"}
+        if truncated:
+            headers[TRUNCATED_HEADER] = str(app.max_rows)
+        self._send(200, content_type, body, headers)
+
+    # --- helpers
+
+    def _host_ok(self) -> bool:
+        """DNS-rebinding guard: on loopback, answer only requests addressed to loopback."""
+        if not self.server.app.loopback:
+            return True
+        host = self.headers.get("Host")
+        if host is None or is_loopback(_host_name(host)):
+            return True
+        self._drain(self._content_length(quiet=True) or 0)
+        self._error(403, "Host header is not a loopback name or address; this server "
+                         "answers only http://localhost or http://127.0.0.1")
+        return False
+
+    def _content_length(self, quiet: bool = False) -> int | None:
+        raw = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding") or raw is None:
+            if not quiet:
+                self._error(411, "send a Content-Length (chunked bodies are not accepted)")
+            return None
+        try:
+            length = int(raw)
+            if length < 0:
+                raise ValueError(raw)
+        except ValueError:
+            if not quiet:
+                self._error(400, "invalid Content-Length")
+            return None
+        return length
+
+    def _drain(self, length: int) -> None:
+        """Read and drop an unwanted body (bounded) so the client can read the answer."""
+        if length > _DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        try:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 65536))
+                if not chunk:
+                    break
+                length -= len(chunk)
+        except OSError:
+            self.close_connection = True
+
+    def _fields(self, encoded: str) -> dict[str, list[str]] | None:
+        """Decode form / query-string fields as UTF-8; None (after a 400) if that fails."""
+        try:
+            pairs = parse_qsl(encoded, keep_blank_values=True, errors="strict",
+                              max_num_fields=100)
+        except UnicodeDecodeError as exc:
+            self._error(400, f"parameters are not UTF-8 (byte {exc.start} of a value)")
+            return None
+        except ValueError as exc:
+            self._error(400, str(exc))
+            return None
+        fields: dict[str, list[str]] = {}
+        for key, value in pairs:
+            fields.setdefault(key, []).append(value)
+        return fields
+
+    def _too_large(self, size: int) -> None:
+        self._error(413, f"query of {size} bytes is above the limit of "
+                         f"{self.server.app.max_query_bytes} bytes")
+
+    def _error(self, status: int, message: str,
+               headers: Mapping[str, str] | None = None) -> None:
+        line = " ".join(message.split())
+        self._send(status, "text/plain; charset=utf-8",
+                   f"trilat-kg: error: {line}\n".encode(), headers)
+
+    def _send(self, status: int, content_type: str, body: bytes,
+              headers: Mapping[str, str] | None = None) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            self.close_connection = True  # the client left; nothing to tell it
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """Text safe for one log line: no spaces or control characters, bounded in length."""
+    out = "".join(c if c.isprintable() and not c.isspace() else f"%{ord(c):02X}"
+                  for c in text[:limit])
+    return out + ("..." if len(text) > limit else "")
+
+
+def _plain_term(variable: str, term: Any) -> tuple[str, ...]:
+    """A bound parameter as plain strings, for the pipe to a worker."""
+    from .results import IRI
+
+    if isinstance(term, IRI):
+        return (variable, "iri", term.value, "", "")
+    return (variable, "literal", term.value, term.datatype, term.language or "")
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class SparqlServer:
+    """The endpoint: a listening socket, its request threads and the query workers.
+
+    The socket is bound first, so a port in use fails at once (LocalIOError, exit 4),
+    before any worker loads the data. ``port=0`` picks a free port (see :attr:`url`).
+    ``client_timeout`` (default: ``timeout``) bounds each socket read of a slow client.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        *,
+        extra: Sequence[Path | str] = (),
+        timeout: float = DEFAULT_TIMEOUT,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES,
+        workers: int = DEFAULT_WORKERS,
+        max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
+        client_timeout: float | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.max_query_bytes = max_query_bytes
+        self.client_timeout = client_timeout if client_timeout is not None else timeout
+        self.log = log or _stderr
+        self.loopback = is_loopback(host)
+        self._help: str | None = None
+        self._httpd = _bind(host, port)
+        self._httpd.app = self
+        try:  # a worker's load error (a bad --data file) is raised here
+            self.pool = _Pool(workers, extra, max_memory_mb, self.log)
+        except BaseException:
+            self._httpd.server_close()
+            raise
+
+    @property
+    def url(self) -> str:
+        """The endpoint URL, e.g. ``http://127.0.0.1:7879/sparql``."""
+        host, port = self._httpd.server_address[:2]
+        host = str(host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}/sparql"
+
+    def help_text(self) -> str:
+        """The plain-text page at ``/``: the endpoint, what it refuses, the canned queries."""
+        if self._help is None:
+            from .queries import catalogue
+
+            lines = [
+                "trilat-kg: a read-only SPARQL 1.1 endpoint over the trilat-kg dataset",
+                "",
+                f"  GET  {self.url}?query=...",
+                f"  POST {self.url}   (application/sparql-query, or form field query=)",
+                "  GET  /queries/<name>?param=value   a canned query (below)",
+                "",
+                "The default graph is the union of the named graphs; GRAPH ?g sees each.",
+                "SELECT/ASK: application/sparql-results+json (default), text/csv, "
+                "text/tab-separated-values.",
+                "CONSTRUCT/DESCRIBE: application/n-triples (default), text/turtle.",
+                "Refused with 400: updates, SERVICE, FROM / FROM NAMED, LOAD.",
+                f"Each query has {self.timeout:g} s (then 503); answers are cut to "
+                f"{self.max_rows} rows (header {TRUNCATED_HEADER}); queries above "
+                f"{self.max_query_bytes} bytes get 413.",
+                "",
+                "Canned queries:",
+            ]
+            for query in catalogue():
+                if query.network:
+                    continue
+                params = ", ".join(
+                    f"{p.name}={p.type_label}"
+                    + (f" (default {query.defaults[p.name]})" if p.name in query.defaults
+                       else "" if p.required else " (optional)")
+                    for p in query.params)
+                lines.append(f"  /queries/{query.slug}" + (f"?{params}" if params else ""))
+                lines.append(f"      {query.summary}")
+            self._help = "\n".join(lines) + "\n"
+        return self._help
+
+    def serve_forever(self) -> None:
+        """Answer requests until :meth:`shutdown` (from another thread) or Ctrl-C."""
+        self._httpd.serve_forever(poll_interval=0.2)
+
+    def shutdown(self) -> None:
+        """Stop :meth:`serve_forever` running in another thread."""
+        self._httpd.shutdown()
+
+    def close(self) -> None:
+        """Close the socket and kill the workers (queries in flight are abandoned)."""
+        self._httpd.server_close()
+        self.pool.close()
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _bind(host: str, port: int) -> _HTTPServer:
+    """Bind the listening socket; a port in use or an unusable address is LocalIOError."""
+    cls = _HTTPServer
+    if ":" in host.strip("[]"):
+        cls = type("_HTTPServer6", (_HTTPServer,), {"address_family": socket.AF_INET6})
+    try:
+        return cls((host.strip("[]"), port), _Handler)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise LocalIOError(f"port {port} in use") from exc
+        if exc.errno == errno.EACCES:
+            raise LocalIOError(f"port {port}: permission denied") from exc
+        reason = exc.strerror or str(exc)
+        raise LocalIOError(f"cannot listen on {host}:{port}: {reason}") from exc
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    extra: Sequence[Path | str] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """Serve the dataset (merged with ``extra``) until interrupted; the CLI's ``serve``.
+
+    Ctrl-C raises KeyboardInterrupt after the socket is closed and the workers are gone,
+    so the CLI exits 130 with nothing left behind.
+    """
+    log = log or _stderr
+    warning = bind_warning(host)
+    if warning:
+        log(warning)
+    server = SparqlServer(host, port, extra=extra, timeout=timeout, max_rows=max_rows,
+                          max_query_bytes=max_query_bytes, log=log)
+    try:
+        log(f"trilat-kg: serving {server.url} (read-only; help at "
+            f"{server.url[:-len('sparql')]}; Ctrl-C to stop)")
+        server.serve_forever()
+    finally:
+        server.close()

@@ -1,0 +1,451 @@
+"""`trilat-kg serve`: the read-only SPARQL endpoint (bad-inputs.md rows 13, 15, 33-36).
+
+One server is started in-process on 127.0.0.1, port 0, for the module (with a generated
+10k-triple --data file for the pathological queries and the injection payloads as labels),
+and stopped at the end. Exit codes and signals run through the CLI: port in use in-process,
+Ctrl-C in a subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from trilat_kg.cli import cli
+from trilat_kg.queries import run_query, sparql_term
+from trilat_kg.results import Literal, QueryResult, from_sparql_json
+from trilat_kg.serve import TRUNCATED_HEADER, SparqlServer, bind_warning, is_loopback
+from trilat_kg.sparql import run_sparql
+from trilat_kg.store import load_store
+
+JAPAN = "https://w3id.org/trilat-kg/id/states/japan"
+EXAMPLE = "http://example.org/payload/"
+MAX_ROWS = 500
+MAX_QUERY_BYTES = 4096
+TIMEOUT = 2.0
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def payloads(request_log) -> list[str]:  # type: ignore[no-untyped-def]
+    """The injection payloads of bad-inputs row 13 (as in test_params), SERVICE at a logger."""
+    url = request_log.url
+    base = "Japan"
+    return [
+        base + '"', base + '" } ', base + '" . ?resource ?p ?o } #', base + "#",
+        base + '" || true || "', base + "') || true || ('", base + "\\", base + "\\\"",
+        base + "\n", base + "\t", base + "\r\n} UNION { ?resource ?p ?o }",
+        base + f'" }} SERVICE <{url}> {{ ?s ?p ?o }} {{ "',
+        f"SERVICE <{url}> {{ ?s ?p ?o }}", base + "\\u0022 } #", base + "\x00\x1f\u2028",
+    ]
+
+
+@pytest.fixture(scope="module")
+def data_files(tmp_path_factory: pytest.TempPathFactory, payloads: list[str]) -> list[Path]:
+    """A 10k-triple file (28 a's then b: food for cartesian products and the REGEX) and a
+    file where resource i has exactly payload i as its label."""
+    folder = tmp_path_factory.mktemp("serve")
+    big = folder / "big.nt"
+    big.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{"a" * 28}b{i}" .\n'
+                           for i in range(10_000)), encoding="utf-8")
+    labels = folder / "payloads.nt"
+    lines = []
+    for i, payload in enumerate(payloads):
+        lexical = sparql_term(Literal(payload)).replace("\\'", "'")  # N-Triples has no \'
+        lines.append(f"<{EXAMPLE}r{i}> <http://www.w3.org/2000/01/rdf-schema#label> "
+                     f"{lexical}@en .\n")
+    labels.write_text("".join(lines), encoding="utf-8")
+    return [big, labels]
+
+
+@pytest.fixture(scope="module")
+def store(data_files: list[Path]) -> ox.Store:
+    """The embedded store with the same data, to compare the server's answers against."""
+    return load_store(data_files)
+
+
+class Served:
+    """The running server, its request log lines and a small HTTP client."""
+
+    def __init__(self, server: SparqlServer, log: list[str]) -> None:
+        self.server = server
+        self.log = log
+        parts = urlsplit(server.url)
+        self.host, self.port = parts.hostname or "", parts.port or 0
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None,
+                timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def get(self, path: str, **params: str) -> tuple[int, dict[str, str], bytes]:
+        accept = params.pop("accept", None)
+        query = f"?{urlencode(params)}" if params else ""
+        return self.request("GET", path + query, headers={"Accept": accept} if accept else {})
+
+    def sparql(self, text: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        return self.get("/sparql", query=text, **({"accept": accept} if accept else {}))
+
+
+@pytest.fixture(scope="module")
+def served(data_files: list[Path]) -> Iterator[Served]:
+    log: list[str] = []
+    server = SparqlServer("127.0.0.1", 0, extra=data_files, timeout=TIMEOUT, max_rows=MAX_ROWS,
+                          max_query_bytes=MAX_QUERY_BYTES, client_timeout=2, log=log.append)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(server, log)
+    finally:
+        server.shutdown()
+        server.close()
+        thread.join(10)
+
+
+def result_of(body: bytes) -> QueryResult:
+    return from_sparql_json(json.loads(body))
+
+
+# ---------------------------------------------------------------- answers
+
+
+@pytest.mark.parametrize("slug", ["state-identifier-crosswalk", "agreements-of-actor"])
+def test_select_equals_the_embedded_answer(served: Served, store: ox.Store, slug: str) -> None:
+    from trilat_kg.queries import get_query
+
+    expected = run_query(slug, store=store)
+    text = get_query(slug).text
+    if slug == "agreements-of-actor":  # the raw text has an unbound parameter: bind it in SPARQL
+        text = text.replace("?_actor_iri", f"<{JAPAN}>").replace(f"DISTINCT <{JAPAN}>", "DISTINCT")
+        expected = run_sparql(text, store=store)
+    status, headers, body = served.sparql(text)
+    assert status == 200, body
+    assert headers["Content-Type"] == "application/sparql-results+json"
+    assert len(expected) > 0
+    assert result_of(body) == expected
+
+
+def test_canned_query_with_a_parameter(served: Served, store: ox.Store) -> None:
+    status, _, body = served.get("/queries/agreements-of-actor", actor=JAPAN)
+    assert status == 200, body
+    expected = run_query("agreements-of-actor", {"actor": JAPAN}, store=store)
+    assert len(expected) > 0
+    assert result_of(body) == expected
+
+
+def test_canned_query_defaults_and_csv(served: Served, store: ox.Store) -> None:
+    status, headers, body = served.get("/queries/find-by-label", accept="text/csv")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(body.decode())))
+    assert rows[0] == ["_label", "resource", "type"]
+    assert [r[1] for r in rows[1:]] == [str(r[1]) for r in run_query("find-by-label",
+                                                                        store=store)]
+
+
+def test_injection_payloads_are_plain_values(served: Served, store: ox.Store,
+                                             payloads: list[str],
+                                             request_log) -> None:  # type: ignore[no-untyped-def]
+    for i, payload in enumerate(payloads):
+        status, _, body = served.get("/queries/find-by-label", label=payload)
+        assert status == 200, (payload, body)
+        answer = result_of(body)
+        assert answer == run_query("find-by-label", {"label": payload}, store=store), payload
+        assert [str(row[1]) for row in answer] == [f"{EXAMPLE}r{i}"], payload
+        assert str(answer.rows[0][0]) == payload
+    assert request_log.requests == []
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"actor": "not an iri"}, "invalid IRI 'not an iri'"),
+    ({"actor": JAPAN, "nosuch": "x"}, "has no parameter 'nosuch'"),
+])
+def test_bad_parameter_is_400_with_the_message(served: Served, params: dict[str, str],
+                                               message: str) -> None:
+    status, _, body = served.get("/queries/agreements-of-actor", **params)
+    assert status == 400
+    text = body.decode()
+    assert message in text
+    assert text.count("\n") == 1
+
+
+def test_unknown_canned_query_is_404(served: Served) -> None:
+    status, _, body = served.get("/queries/nosuch")
+    assert status == 404
+    assert b"valid names" in body
+
+
+def test_federated_canned_query_is_refused(served: Served) -> None:
+    status, _, body = served.get("/queries/wikidata-state-population")
+    assert status == 400
+    assert b"SERVICE" in body
+
+
+def test_ask_and_post_forms(served: Served) -> None:
+    ask = f"ASK {{ <{JAPAN}> ?p ?o }}"
+    status, _, body = served.sparql(ask)
+    assert (status, json.loads(body)) == (200, {"head": {}, "boolean": True})
+    status, _, body = served.request("POST", "/sparql", ask.encode(),
+                                     {"Content-Type": "application/sparql-query"})
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+    status, _, body = served.request(
+        "POST", "/sparql", urlencode({"query": "ASK { <http://ex/nothing> ?p ?o }"}).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"})
+    assert (status, json.loads(body)["boolean"]) == (200, False)
+
+
+@pytest.mark.parametrize(("accept", "fmt", "content_type"), [
+    (None, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    ("text/turtle", ox.RdfFormat.TURTLE, "text/turtle"),
+])
+def test_construct(served: Served, store: ox.Store, accept: str | None, fmt: ox.RdfFormat,
+                   content_type: str) -> None:
+    text = f"CONSTRUCT {{ <{JAPAN}> ?p ?o }} WHERE {{ <{JAPAN}> ?p ?o }}"
+    status, headers, body = served.sparql(text, accept)
+    assert status == 200, body
+    assert headers["Content-Type"].startswith(content_type)
+    got = {(t.subject, t.predicate, t.object) for t in ox.parse(body, format=fmt)}
+    expected = {(t.subject, t.predicate, t.object)
+                for t in store.query(text, use_default_graph_as_union=True)}
+    assert got == expected
+    assert len(expected) > 5
+
+
+def test_rows_are_cut_at_max_rows_with_a_header(served: Served) -> None:
+    status, headers, body = served.sparql("SELECT ?s WHERE { ?s <http://example.org/p> ?o }")
+    assert status == 200
+    assert headers[TRUNCATED_HEADER] == str(MAX_ROWS)
+    assert len(result_of(body)) == MAX_ROWS
+    status, headers, _ = served.sparql(f"SELECT ?p WHERE {{ <{JAPAN}> ?p ?o }}")
+    assert status == 200
+    assert TRUNCATED_HEADER not in headers
+
+
+def test_help_page_names_the_endpoint_and_canned_queries(served: Served) -> None:
+    status, headers, body = served.get("/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/plain")
+    text = body.decode()
+    assert served.server.url in text
+    assert "/queries/agreements-of-actor?actor=IRI" in text
+    assert "/queries/find-by-label" in text
+
+
+def test_syntax_error_is_400(served: Served) -> None:
+    status, _, body = served.sparql("SELEC ?s WHERE { ?s ?p ?o }")
+    assert status == 400
+    assert body.startswith(b"trilat-kg: error: query:1:")
+
+
+# ---------------------------------------------------------------- refusals
+
+
+FORBIDDEN = [
+    "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "LOAD <{url}>",
+    "INSERT DATA {{ <http://ex/a> <http://ex/b> <http://ex/c> }}",
+    "DELETE WHERE {{ ?s ?p ?o }}",
+]
+
+
+@pytest.mark.parametrize("template", FORBIDDEN)
+def test_forbidden_is_400_without_a_request(served: Served, template: str,
+                                            request_log) -> None:  # type: ignore[no-untyped-def]
+    text = template.format(url=request_log.url)
+    status, _, body = served.sparql(text)
+    assert status == 400, body
+    assert b"read-only" in body
+    status, _, body = served.request("POST", "/sparql", text.encode(),
+                                     {"Content-Type": "application/sparql-query"})
+    assert status == 400, body
+    assert request_log.requests == []
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b"INSERT DATA { <http://ex/a> <http://ex/b> 1 }", "application/sparql-update"),
+    (urlencode({"update": "CLEAR ALL"}).encode(), "application/x-www-form-urlencoded"),
+])
+def test_update_operations_are_400(served: Served, body: bytes, content_type: str) -> None:
+    status, _, answer = served.request("POST", "/sparql", body, {"Content-Type": content_type})
+    assert status == 400
+    assert b"read-only" in answer
+
+
+def test_graph_uri_parameters_are_400(served: Served,
+                                      request_log) -> None:  # type: ignore[no-untyped-def]
+    status, _, _ = served.get("/sparql", query="SELECT * WHERE { ?s ?p ?o } LIMIT 1",
+                              **{"default-graph-uri": request_log.url})
+    assert status == 400
+    assert request_log.requests == []
+
+
+def test_oversized_query_and_body_are_413(served: Served) -> None:
+    text = "SELECT * WHERE { ?s ?p ?o } #" + "x" * MAX_QUERY_BYTES
+    status, _, body = served.sparql(text)
+    assert status == 413, body
+    status, _, body = served.request("POST", "/sparql", text.encode(),
+                                     {"Content-Type": "application/sparql-query"})
+    assert status == 413, body
+    assert b"above the limit" in body
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "192.0.2.1",
+                                  "localhost.evil.example"])
+def test_non_loopback_host_header_is_403(served: Served, host: str) -> None:
+    status, _, _ = served.request("GET", "/sparql?query=ASK%7B%7D", headers={"Host": host})
+    assert status == 403
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "[::1]"])
+def test_loopback_host_header_is_served(served: Served, host: str) -> None:
+    status, _, _ = served.request("GET", "/sparql?query=ASK%7B%7D",
+                                  headers={"Host": f"{host}:{served.port}"})
+    assert status == 200
+
+
+def test_host_helpers() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("[::1]")
+    assert is_loopback("127.8.9.10")
+    assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+    assert bind_warning("127.0.0.1") is None
+    warning = bind_warning("0.0.0.0")
+    assert warning is not None and "warning" in warning and "other machines" in warning
+
+
+def test_write_methods_are_405(served: Served) -> None:
+    status, headers, _ = served.request("PUT", "/sparql", b"x", {"Content-Type": "text/turtle"})
+    assert status == 405
+    assert headers["Allow"] == "GET, POST"
+
+
+def test_idle_socket_does_not_block_others(served: Served) -> None:
+    """A client that connects and sends half a request line holds one thread, no more."""
+    idle = socket.create_connection((served.host, served.port), timeout=15)
+    closed = threading.Event()
+
+    def hold() -> None:
+        idle.sendall(b"GET /spa")
+        try:
+            if idle.recv(1024) == b"":  # the server's socket timeout closed it
+                closed.set()
+        except OSError:
+            closed.set()
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        for _ in range(3):
+            status, _, _ = served.sparql(f"ASK {{ <{JAPAN}> ?p ?o }}")
+            assert status == 200
+        holder.join(15)
+        assert closed.is_set()  # within a generous bound: client_timeout is 2 s
+    finally:
+        idle.close()
+
+
+# ---------------------------------------------------------------- the deadline
+
+
+PATHOLOGICAL = {
+    "cartesian": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }",
+    "order-by": "SELECT ?b ?d WHERE { ?a ?p ?b . ?c ?q ?d } ORDER BY DESC(?b) ?d",
+    "regex": 'SELECT ?a WHERE { ?a ?p ?b . ?c ?q ?d FILTER REGEX(CONCAT(?b, ?d), "(a+)+$") }',
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_pathological_query_is_503_and_the_next_is_served(served: Served, name: str) -> None:
+    started = time.monotonic()
+    status, _, body = served.sparql(PATHOLOGICAL[name])
+    elapsed = time.monotonic() - started
+    assert status == 503, body
+    # stopped at the deadline, or earlier by the worker's memory cap (ORDER BY grows fast)
+    assert b"query stopped after 2 s" in body or b"worker stopped" in body
+    assert elapsed < 20  # a generous bound, not a timing test
+    status, _, body = served.sparql(f"ASK {{ <{JAPAN}> ?p ?o }}")
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+# ---------------------------------------------------------------- the log
+
+
+def test_log_has_one_line_per_request_without_the_query(served: Served) -> None:
+    before = len(served.log)
+    served.sparql('SELECT ?s WHERE { ?s ?p "secret-marker" }')
+    served.get("/queries/find-by-label", label="private-value")
+    lines = served.log[before:]
+    assert len(lines) == 2
+    assert lines[0].startswith("trilat-kg serve: GET /sparql 200 ")
+    assert lines[0].endswith(" ms")
+    assert lines[1].startswith("trilat-kg serve: GET /queries/find-by-label 200 ")
+    assert not any("secret" in line or "private" in line for line in served.log)
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_port_in_use_is_exit_4() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 4, result.output
+    assert f"trilat-kg: error: port {port} in use" in result.output
+
+
+def test_missing_data_file_is_exit_4(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--data",
+                                      str(tmp_path / "nope.ttl")])
+    assert result.exit_code == 4, result.output
+    assert "nope.ttl: no such file" in result.output
+
+
+def test_sigint_is_exit_130_and_requests_are_logged() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "trilat_kg.cli", "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # blocks until the server is up (bounded below)
+        assert first.startswith("trilat-kg: serving http://127.0.0.1:"), first
+        url = first.split()[2]
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn.request("GET", "/sparql?query=" + quote("ASK { ?s ?p 'hidden' }"))
+        assert conn.getresponse().status == 200
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.splitlines()[0].startswith("trilat-kg serve: GET /sparql 200 ")
+    assert err.splitlines()[-1] == "trilat-kg: error: interrupted"
+    assert "Traceback" not in err and "hidden" not in err
