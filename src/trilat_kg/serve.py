@@ -32,6 +32,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import queue
+import signal
 import socket
 import sys
 import threading
@@ -127,8 +128,6 @@ def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> 
     SIGINT is ignored: Ctrl-C at a terminal reaches the whole process group, and stopping
     is the parent's job (it kills its workers on the way out).
     """
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .store import load_store
 
@@ -138,6 +137,7 @@ def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> 
         conn.send(("error", type(exc).__name__, str(exc)))
         return
     _limit_memory(max_memory_mb)
+    _quiet_stderr()
     conn.send(("ready",))
     while True:
         try:
@@ -149,6 +149,22 @@ def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> 
         except Exception as exc:  # one bad job must not take the worker down
             reply = ("error", 500, f"query failed: {type(exc).__name__}: {exc}")
         conn.send(reply)
+
+
+def _quiet_stderr() -> None:
+    """Send the worker's stderr to /dev/null once the data is loaded.
+
+    A query that hits the memory cap makes Rust print an allocation failure and a backtrace
+    before it aborts; the server's log already says what happened, in one line.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # pragma: no cover - nothing to quiet then
+        pass
 
 
 def _limit_memory(max_memory_mb: int | None) -> None:
@@ -394,8 +410,13 @@ class _Pool:
                 raise _Deadline
             reply: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            worker.process.join(5)
+            code = worker.process.exitcode
             self._replace(worker)
-            raise _WorkerLost from exc
+            if code == -signal.SIGABRT:  # Rust aborts when an allocation fails
+                raise _WorkerLost("the query ran out of memory (the worker's cap) and was "
+                                  "stopped") from exc
+            raise _WorkerLost(f"the query worker stopped (exit code {code})") from exc
         self._idle.put(worker)
         return reply
 
@@ -459,6 +480,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._host_ok():
             return
         path, _, query_string = self.path.partition("?")
+        try:  # http.server reads the request line as latin-1; raw UTF-8 is common (curl)
+            query_string = query_string.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            self._error(400, "the query string is not UTF-8")
+            return
         if path == "/":
             self._send(200, "text/plain; charset=utf-8", self.server.app.help_text().encode())
         elif path == "/sparql":
@@ -497,7 +523,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._sparql(text)
         elif media == "application/x-www-form-urlencoded":
-            fields = self._fields(body.decode("latin-1"))
+            try:
+                fields = self._fields(body.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                self._error(400, f"form body is not UTF-8 at byte {exc.start}")
+                return
             if fields is None:
                 return
             if "update" in fields:
@@ -607,9 +637,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(503, f"every query worker stayed busy for {app.timeout:g} s; "
                              "try again later", {"Retry-After": str(int(app.timeout) + 1)})
             return
-        except _WorkerLost:
-            self._error(503, "the query worker stopped (it ran out of memory?); a new one is "
-                             "starting", {"Retry-After": "1"})
+        except _WorkerLost as exc:
+            app.log(f"trilat-kg serve: {exc}; a new worker is starting")
+            self._error(503, f"{exc}; a new worker is starting", {"Retry-After": "1"})
             return
         if reply[0] == "error":
             self._error(reply[1], reply[2])
