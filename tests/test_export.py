@@ -597,17 +597,18 @@ def test_cli_export_graph_with_data_needs_the_user_graph(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("args", [
     ["--graph", "essays", "--format", "nt"],
-    ["--graph", "essay", "--format", "csv", "-o", "tables"],
+    ["--graph", "essay", "--format", "csv", "-o", "{tables}"],
 ])
 def test_cli_export_graph_usage_errors(tmp_path: Path, args: list[str]) -> None:
     from click.testing import CliRunner
 
-    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
-        result = CliRunner().invoke(_cli(), ["export", *args])
-        assert result.exit_code == 2, result.output
-        assert result.stdout == ""
-        assert result.stderr.startswith("trilat-kg: error: ")
-        assert not Path("tables").exists()
+    tables = tmp_path / "tables"
+    args = [a.format(tables=tables) for a in args]
+    result = CliRunner().invoke(_cli(), ["export", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("trilat-kg: error: ")
+    assert not tables.exists()
     if "csv" not in args:
         assert "choose from ontology, essay, external, metadata, user" in result.stderr
     else:
