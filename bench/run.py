@@ -114,7 +114,7 @@ BARE_OXIGRAPH = textwrap.dedent(
     store.load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES,
                to_graph=ox.NamedNode("https://w3id.org/trilat-kg/graphs/user"))
     text = open(sys.argv[2], encoding="utf-8").read()
-    rows = store.query(text, use_default_graph_as_union=True)
+    rows = store.query(text)
     for row in rows:
         print(",".join("" if v is None else v.value for v in row))
     """

@@ -229,7 +229,7 @@ def test_construct(served: Served, store: ox.Store, accept: str | None, fmt: ox.
     assert headers["Content-Type"].startswith(content_type)
     got = {(t.subject, t.predicate, t.object) for t in ox.parse(body, format=fmt)}
     expected = {(t.subject, t.predicate, t.object)
-                for t in store.query(text, use_default_graph_as_union=True)}
+                for t in store.query(text)}
     assert got == expected
     assert len(expected) > 5
 

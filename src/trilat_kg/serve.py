@@ -202,7 +202,7 @@ def _answer(store: Any, text: str, source: str, substitutions: Sequence[tuple[st
     subs = {ox.Variable(var): _ox_term(kind, value, datatype, language)
             for var, kind, value, datatype, language in substitutions}
     try:
-        answer = store.query(text, use_default_graph_as_union=True,
+        answer = store.query(text,
                              substitutions=subs or None)
         if isinstance(answer, ox.QueryTriples):
             triples = list(itertools.islice(answer, max_rows + 1))

@@ -146,7 +146,7 @@ def execute(
     from .results import from_oxigraph, oxigraph_rows
 
     try:
-        answer = store.query(text, use_default_graph_as_union=True,
+        answer = store.query(text,
                              substitutions=substitutions or None)
         if limit is not None and isinstance(answer, ox.QuerySolutions):
             variables = [v.value for v in answer.variables]

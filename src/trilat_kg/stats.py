@@ -86,7 +86,7 @@ def compute_stats(store: pyoxigraph.Store) -> Stats:
     """Count the VoID figures of a loaded store."""
 
     def query(text: str) -> list[list[object]]:
-        answer = store.query(text, use_default_graph_as_union=True)
+        answer = store.query(text)
         width = len(answer.variables)
         return [[sol[i] for i in range(width)] for sol in answer]
 

@@ -68,6 +68,9 @@ def load_store(
     user = ox.NamedNode(USER_GRAPH)
     for path in extra:
         load_file(store, Path(path), user, max_bytes=max_bytes)
+    # The default graph is the RDF merge of the named graphs, a set (a triple held by two
+    # graphs is there once); the store's own union mode would be a bag and count it twice.
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store])
     return store
 
 

@@ -232,7 +232,7 @@ class _Graph:
 
     def select(self, query: str) -> list[dict[str, Any]]:
         """Run a SELECT over the union of the named graphs; one dict per solution."""
-        solutions = self.store.query(_PREFIXES + query, use_default_graph_as_union=True)
+        solutions = self.store.query(_PREFIXES + query)
         names = [v.value for v in solutions.variables]
         return [{n: s[n] for n in names} for s in solutions]
 
@@ -1014,7 +1014,7 @@ def _shape_rules() -> dict[tuple[str, str], dict[str, str]]:
         OPTIONAL { ?ps sh:pattern ?pattern } OPTIONAL { ?ps sh:minCount ?min }
         OPTIONAL { ?ps sh:maxCount ?max }
         OPTIONAL { ?ps sh:message ?msg FILTER(langMatches(lang(?msg), "en")) } }"""
-    for s in store.query(query, use_default_graph_as_union=True):
+    for s in store.query(query):
         rule = rules.setdefault((s["cls"].value, s["path"].value), {})
         for name in ("pattern", "min", "max", "msg"):
             if s[name] is not None:
