@@ -18,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -34,6 +35,12 @@ from trilat_kg.sparql import run_sparql
 from trilat_kg.store import load_store
 
 JAPAN = "https://w3id.org/trilat-kg/id/states/japan"
+STATE = "https://w3id.org/trilat-kg/ontology#State"
+STATES_QUERY = f"SELECT ?state WHERE {{ ?state a <{STATE}> }}"
+JSON_RESULTS = "application/sparql-results+json"
+XML_RESULTS = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
 EXAMPLE = "http://example.org/payload/"
 MAX_ROWS = 500
 MAX_QUERY_BYTES = 4096
@@ -103,7 +110,12 @@ class Served:
 
     def get(self, path: str, **params: str) -> tuple[int, dict[str, str], bytes]:
         accept = params.pop("accept", None)
-        query = f"?{urlencode(params)}" if params else ""
+        return self.get_pairs(path, list(params.items()), accept)
+
+    def get_pairs(self, path: str, pairs: Sequence[tuple[str, str]],
+                  accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
+        """GET with parameters that may repeat (``format=a&format=b``)."""
+        query = f"?{urlencode(pairs)}" if pairs else ""
         return self.request("GET", path + query, headers={"Accept": accept} if accept else {})
 
     def sparql(self, text: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -127,6 +139,26 @@ def served(data_files: list[Path]) -> Iterator[Served]:
 
 def result_of(body: bytes) -> QueryResult:
     return from_sparql_json(json.loads(body))
+
+
+def values_of(body: bytes, content_type: str) -> list[tuple[str, ...]]:
+    """The rows of a SELECT answer in any of the four results formats, as lexical values."""
+    media = content_type.split(";")[0].strip()
+    if media == CSV:
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+        return [tuple(row) for row in rows[1:]]
+    answer = ox.parse_query_results(body, ox.QueryResultsFormat.from_media_type(media))
+    width = len(answer.variables)
+    return [tuple("" if sol[i] is None else sol[i].value for i in range(width))
+            for sol in answer]
+
+
+@pytest.fixture(scope="module")
+def states(store: ox.Store) -> set[str]:
+    """The IRIs of the seven states, from the embedded store."""
+    found = {sol["state"].value for sol in store.query(STATES_QUERY)}
+    assert len(found) == 7
+    return found
 
 
 # ---------------------------------------------------------------- answers
@@ -217,14 +249,26 @@ def test_ask_and_post_forms(served: Served) -> None:
     assert (status, json.loads(body)["boolean"]) == (200, False)
 
 
-@pytest.mark.parametrize(("accept", "fmt", "content_type"), [
-    (None, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    ("text/turtle", ox.RdfFormat.TURTLE, "text/turtle"),
+@pytest.mark.parametrize(("accept", "params", "fmt", "content_type"), [
+    (None, {}, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    ("*/*", {}, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    ("text/turtle", {}, ox.RdfFormat.TURTLE, "text/turtle"),
+    ("application/ld+json", {}, ox.RdfFormat.JSON_LD, "application/ld+json"),
+    ("application/rdf+xml", {}, ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+    ("text/plain", {}, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    ("text/*", {}, ox.RdfFormat.TURTLE, "text/turtle"),
+    ("application/rdf+xml;q=0.5, text/turtle", {}, ox.RdfFormat.TURTLE, "text/turtle"),
+    ("text/turtle", {"format": "nt"}, ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+    (None, {"format": "ttl"}, ox.RdfFormat.TURTLE, "text/turtle"),
+    (None, {"output": "json-ld"}, ox.RdfFormat.JSON_LD, "application/ld+json"),
+    (None, {"results": "xml"}, ox.RdfFormat.RDF_XML, "application/rdf+xml"),
+    (None, {"format": "application/rdf+xml"}, ox.RdfFormat.RDF_XML, "application/rdf+xml"),
 ])
-def test_construct(served: Served, store: ox.Store, accept: str | None, fmt: ox.RdfFormat,
-                   content_type: str) -> None:
+def test_construct(served: Served, store: ox.Store, accept: str | None,
+                   params: dict[str, str], fmt: ox.RdfFormat, content_type: str) -> None:
     text = f"CONSTRUCT {{ <{JAPAN}> ?p ?o }} WHERE {{ <{JAPAN}> ?p ?o }}"
-    status, headers, body = served.sparql(text, accept)
+    status, headers, body = served.get("/sparql", query=text, **params,
+                                       **({"accept": accept} if accept else {}))
     assert status == 200, body
     assert headers["Content-Type"].startswith(content_type)
     got = {(t.subject, t.predicate, t.object) for t in ox.parse(body, format=fmt)}
@@ -232,6 +276,210 @@ def test_construct(served: Served, store: ox.Store, accept: str | None, fmt: ox.
                 for t in store.query(text)}
     assert got == expected
     assert len(expected) > 5
+
+
+def test_states_are_counted_once(served: Served) -> None:
+    """The default graph is the RDF merge of the named graphs: a state described in several
+    graphs is one state."""
+    status, _, body = served.sparql(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s a <{STATE}> }}")
+    assert status == 200, body
+    assert [str(row[0]) for row in result_of(body)] == ["7"]
+
+
+@pytest.mark.parametrize(("accept", "params", "media"), [
+    (None, {}, JSON_RESULTS),
+    ("*/*", {}, JSON_RESULTS),
+    (XML_RESULTS, {}, XML_RESULTS),
+    ("application/xml", {}, XML_RESULTS),
+    (CSV, {}, CSV),
+    (TSV, {}, TSV),
+    ("application/json", {}, JSON_RESULTS),
+    ("text/*", {}, CSV),
+    ("text/csv;q=0.5, application/sparql-results+xml", {}, XML_RESULTS),
+    ("text/*, text/csv;q=0", {}, TSV),
+    ("text/csv, text/tab-separated-values", {}, CSV),
+    ("text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2", {}, JSON_RESULTS),  # Java's
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", {}, XML_RESULTS),
+    (CSV, {"format": "json"}, JSON_RESULTS),  # the parameter wins over Accept
+    (None, {"format": "xml"}, XML_RESULTS),
+    (None, {"output": "csv"}, CSV),
+    (None, {"results": "tsv"}, TSV),
+    (None, {"format": "text/csv"}, CSV),
+    (None, {"format": "application/sparql-results json"}, JSON_RESULTS),  # '+' unescaped
+    (None, {"output": "SRX"}, XML_RESULTS),
+    (CSV, {"format": ""}, CSV),  # an empty value asks for nothing
+])
+def test_select_formats(served: Served, states: set[str], accept: str | None,
+                        params: dict[str, str], media: str) -> None:
+    status, headers, body = served.get("/sparql", query=STATES_QUERY, **params,
+                                       **({"accept": accept} if accept else {}))
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
+    assert headers["Vary"] == "Accept"
+    values = values_of(body, headers["Content-Type"])
+    assert {row[0] for row in values} == states
+    assert len(values) == 7
+
+
+@pytest.mark.parametrize(("pairs", "media"), [
+    ([("format", "tsv"), ("format", TSV)], TSV),  # what SPARQLWrapper sends for TSV
+    ([("format", "html"), ("output", "csv")], CSV),  # the first value that is offered
+    ([("format", ""), ("output", "xml"), ("results", "xml")], XML_RESULTS),
+])
+def test_repeated_format_parameters(served: Served, states: set[str],
+                                    pairs: list[tuple[str, str]], media: str) -> None:
+    status, headers, body = served.get_pairs("/sparql", [("query", STATES_QUERY), *pairs])
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
+    assert {row[0] for row in values_of(body, headers["Content-Type"])} == states
+
+
+@pytest.mark.parametrize("media", [JSON_RESULTS, XML_RESULTS, CSV, TSV])
+def test_ask_in_every_format(served: Served, media: str) -> None:
+    status, headers, body = served.sparql(f"ASK {{ <{JAPAN}> a <{STATE}> }}", media)
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
+    if media in (JSON_RESULTS, XML_RESULTS):
+        answer = ox.parse_query_results(body, ox.QueryResultsFormat.from_media_type(media))
+        assert bool(answer) is True
+    else:
+        assert b"true" in body
+
+
+@pytest.mark.parametrize(("form", "accept", "params"), [
+    ("SELECT", "text/html", {}),
+    ("SELECT", "text/csv;q=0", {}),
+    ("SELECT", None, {"format": "html"}),
+    ("SELECT", CSV, {"format": "turtle"}),  # a graph format for a SELECT
+    ("ASK", "text/turtle", {}),
+    ("CONSTRUCT", JSON_RESULTS, {}),
+    ("CONSTRUCT", None, {"output": "csv"}),
+])
+def test_not_acceptable_is_406_with_what_is_offered(served: Served, form: str,
+                                                     accept: str | None,
+                                                     params: dict[str, str]) -> None:
+    text = {"SELECT": STATES_QUERY, "ASK": f"ASK {{ <{JAPAN}> ?p ?o }}",
+            "CONSTRUCT": f"CONSTRUCT WHERE {{ <{JAPAN}> ?p ?o }}"}[form]
+    status, headers, body = served.get("/sparql", query=text, **params,
+                                       **({"accept": accept} if accept else {}))
+    assert status == 406, body
+    assert headers["Content-Type"].startswith("text/plain")
+    message = body.decode()
+    assert message.startswith("trilat-kg: error: not acceptable (")
+    assert message.count("\n") == 1
+    if form == "CONSTRUCT":
+        assert "text/turtle, application/ld+json, application/rdf+xml" in message
+    else:
+        assert f"{JSON_RESULTS}, {XML_RESULTS}, {CSV}, {TSV}" in message
+        assert "format=json, xml, csv or tsv" in message
+
+
+def test_canned_query_formats(served: Served, store: ox.Store) -> None:
+    expected = run_query("agreements-of-actor", {"actor": JAPAN}, store=store)
+    assert len(expected) > 0
+    lexical = [tuple("" if t is None else t.value for t in row) for row in expected]
+    for params, accept, media in [({"format": "xml"}, None, XML_RESULTS),
+                                  ({"output": "tsv"}, JSON_RESULTS, TSV),
+                                  ({}, f"{TSV};q=0.4, {CSV}", CSV)]:
+        status, headers, body = served.get("/queries/agreements-of-actor", actor=JAPAN,
+                                           **params, **({"accept": accept} if accept else {}))
+        assert status == 200, body
+        assert headers["Content-Type"].split(";")[0] == media
+        assert values_of(body, headers["Content-Type"]) == lexical
+    status, _, body = served.get("/queries/agreements-of-actor", actor=JAPAN, format="html")
+    assert status == 406
+    assert b"not acceptable (format=html)" in body
+
+
+def test_format_parameters_of_post_requests(served: Served, states: set[str],
+                                            request_log) -> None:  # type: ignore[no-untyped-def]
+    status, headers, body = served.request("POST", "/sparql?format=csv", STATES_QUERY.encode(),
+                                           {"Content-Type": "application/sparql-query"})
+    assert status == 200, body
+    assert headers["Content-Type"].startswith(CSV)
+    assert {row[0] for row in values_of(body, headers["Content-Type"])} == states
+    form = urlencode({"query": STATES_QUERY, "output": "xml"}).encode()
+    status, headers, body = served.request("POST", "/sparql", form, {
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": CSV})
+    assert status == 200, body
+    assert headers["Content-Type"].startswith(XML_RESULTS)
+    assert {row[0] for row in values_of(body, headers["Content-Type"])} == states
+    # parameters of the URL are read for a POST too, so a dataset in it is refused
+    status, _, body = served.request(
+        "POST", "/sparql?" + urlencode({"default-graph-uri": request_log.url}),
+        STATES_QUERY.encode(), {"Content-Type": "application/sparql-query"})
+    assert status == 400, body
+    status, _, body = served.request("POST", "/sparql?" + urlencode({"query": "ASK {}"}),
+                                     STATES_QUERY.encode(),
+                                     {"Content-Type": "application/sparql-query"})
+    assert status == 400, body
+    assert request_log.requests == []
+
+
+@pytest.mark.parametrize("media", [JSON_RESULTS, TSV])
+def test_payload_labels_survive_every_format(served: Served, store: ox.Store,
+                                             media: str) -> None:
+    """Answers are cut to the row cap by writing the kept rows as TSV and reading them back;
+    quotes, backslashes, tabs, newlines and control characters must come through whole."""
+    text = ("SELECT ?r ?label WHERE { ?r <http://www.w3.org/2000/01/rdf-schema#label> ?label "
+            f'FILTER(STRSTARTS(STR(?r), "{EXAMPLE}")) }} ORDER BY ?r')
+    status, _, body = served.sparql(text, media)
+    assert status == 200, body
+    got = [(sol["r"], sol["label"]) for sol in
+           ox.parse_query_results(body, ox.QueryResultsFormat.from_media_type(media))]
+    expected = [(sol["r"], sol["label"]) for sol in store.query(text)]
+    assert len(expected) > 10
+    assert got == expected
+
+
+# ---------------------------------------------------------------- clients
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json", "csv", "tsv"])
+def test_sparqlwrapper_select(served: Served, states: set[str], fmt: str) -> None:
+    """SPARQLWrapper in its default (XML) mode and its JSON, CSV and TSV modes: the format
+    it asks for comes back, with no warning about the returned format."""
+    from SPARQLWrapper import SPARQLWrapper
+
+    client = SPARQLWrapper(served.server.url)
+    client.setQuery(STATES_QUERY)
+    if fmt != "xml":
+        client.setReturnFormat(fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # SPARQLWrapper's format warnings
+        result = client.query()
+        converted = result.convert()
+    content_type = result.info()["content-type"]
+    if fmt == "xml":
+        assert content_type == XML_RESULTS
+        found = [n.firstChild.data for n in converted.getElementsByTagName("uri")]
+    elif fmt == "json":
+        assert content_type == JSON_RESULTS
+        found = [b["state"]["value"] for b in converted["results"]["bindings"]]
+    else:
+        assert content_type.startswith(CSV if fmt == "csv" else TSV)
+        found = [row[0] for row in values_of(converted, content_type)]
+    assert len(found) == 7
+    assert set(found) == states
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "n3", "xml", "rdf+xml", "json-ld"])
+def test_sparqlwrapper_construct(served: Served, store: ox.Store, fmt: str) -> None:
+    from SPARQLWrapper import SPARQLWrapper
+
+    text = f"CONSTRUCT WHERE {{ <{JAPAN}> ?p ?o }}"
+    client = SPARQLWrapper(served.server.url)
+    client.setQuery(text)
+    client.setReturnFormat(fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's ConjunctiveGraph
+        converted = client.query().convert()
+    if isinstance(converted, bytes):  # Turtle and N3 come as text
+        count = len(list(ox.parse(converted, format=ox.RdfFormat.TURTLE)))
+    else:  # an rdflib graph
+        count = len(converted)
+    assert count == len(list(store.query(text))) > 5
 
 
 def test_rows_are_cut_at_max_rows_with_a_header(served: Served) -> None:
@@ -242,6 +490,23 @@ def test_rows_are_cut_at_max_rows_with_a_header(served: Served) -> None:
     status, headers, _ = served.sparql(f"SELECT ?p WHERE {{ <{JAPAN}> ?p ?o }}")
     assert status == 200
     assert TRUNCATED_HEADER not in headers
+
+
+@pytest.mark.parametrize("media", [XML_RESULTS, CSV, TSV, "application/n-triples",
+                                   "text/turtle", "application/ld+json",
+                                   "application/rdf+xml"])
+def test_rows_are_cut_in_every_format(served: Served, media: str) -> None:
+    graph = not media.startswith(("application/sparql", "text/csv", "text/tab"))
+    text = ("CONSTRUCT WHERE { ?s <http://example.org/p> ?o }" if graph
+            else "SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }")
+    status, headers, body = served.sparql(text, media)
+    assert status == 200, body
+    assert headers["Content-Type"].split(";")[0] == media
+    assert headers[TRUNCATED_HEADER] == str(MAX_ROWS)
+    if graph:
+        assert len(list(ox.parse(body, format=ox.RdfFormat.from_media_type(media)))) == MAX_ROWS
+    else:
+        assert len(values_of(body, headers["Content-Type"])) == MAX_ROWS
 
 
 def test_help_page_names_the_endpoint_and_canned_queries(served: Served) -> None:

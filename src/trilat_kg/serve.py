@@ -23,6 +23,12 @@ no dependency. It protects itself the way trusted servers do (bad-inputs.md rows
 * **slow clients** get a socket timeout; each connection has its own thread, so an idle
   or dripping client never blocks the others.
 
+Answers are negotiated: SPARQL JSON (the default), XML, CSV or TSV for SELECT and ASK,
+N-Triples (the default), Turtle, JSON-LD or RDF/XML for CONSTRUCT and DESCRIBE, chosen by
+the ``Accept`` header (q-values and wildcards) or by the ``format`` / ``output`` /
+``results`` parameter that Virtuoso, Fuseki and their clients use (the parameter wins); what
+cannot be served is 406. pyoxigraph writes every format.
+
 Each request is logged on one line (method, path without the query string, status, time),
 never with the query text or parameter values, which may be private.
 """
@@ -74,17 +80,42 @@ _DRAIN_LIMIT = 1 << 20
 _STARTUP_TIMEOUT = 600.0
 
 JSON_RESULTS = "application/sparql-results+json"
-_RESULT_TYPES = {  # media type -> (results.render format, Content-Type sent)
-    JSON_RESULTS: ("json", JSON_RESULTS),
-    "application/json": ("json", JSON_RESULTS),
-    "text/csv": ("csv", "text/csv; charset=utf-8"),
-    "text/tab-separated-values": ("tsv", "text/tab-separated-values; charset=utf-8"),
+XML_RESULTS = "application/sparql-results+xml"
+#: What an answer is offered as, the default first: media type -> (pyoxigraph format name,
+#: Content-Type sent). SELECT and ASK answers are serialised by QueryResultsFormat, CONSTRUCT
+#: and DESCRIBE answers by RdfFormat.
+_RESULT_OFFERS: dict[str, tuple[str, str]] = {
+    JSON_RESULTS: ("JSON", JSON_RESULTS),
+    XML_RESULTS: ("XML", XML_RESULTS),
+    "text/csv": ("CSV", "text/csv; charset=utf-8"),
+    "text/tab-separated-values": ("TSV", "text/tab-separated-values; charset=utf-8"),
 }
-_GRAPH_TYPES = {  # media type -> (pyoxigraph RdfFormat name, Content-Type sent)
+_GRAPH_OFFERS: dict[str, tuple[str, str]] = {
     "application/n-triples": ("N_TRIPLES", "application/n-triples"),
     "text/turtle": ("TURTLE", "text/turtle; charset=utf-8"),
-    "text/plain": ("N_TRIPLES", "application/n-triples"),
+    "application/ld+json": ("JSON_LD", "application/ld+json"),
+    "application/rdf+xml": ("RDF_XML", "application/rdf+xml"),
 }
+#: Other media types clients send for an offer (in Accept or in a format parameter).
+_RESULT_ALIASES = {"application/json": JSON_RESULTS, "application/xml": XML_RESULTS,
+                   "text/xml": XML_RESULTS}
+_GRAPH_ALIASES = {"text/plain": "application/n-triples", "application/turtle": "text/turtle",
+                  "application/x-turtle": "text/turtle", "text/n3": "text/turtle",
+                  "text/rdf+n3": "text/turtle", "application/json": "application/ld+json",
+                  "application/xml": "application/rdf+xml", "text/xml": "application/rdf+xml"}
+#: Short names of the ``format=`` / ``output=`` / ``results=`` parameters (Virtuoso, Fuseki,
+#: SPARQLWrapper, R's SPARQL through ``extra=``); media types are accepted there too.
+_RESULT_NAMES = {"json": JSON_RESULTS, "srj": JSON_RESULTS, "xml": XML_RESULTS,
+                 "srx": XML_RESULTS, "csv": "text/csv", "tsv": "text/tab-separated-values"}
+_GRAPH_NAMES = {"nt": "application/n-triples", "ntriples": "application/n-triples",
+                "n-triples": "application/n-triples", "ttl": "text/turtle",
+                "turtle": "text/turtle", "n3": "text/turtle",  # Turtle is N3 too
+                "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+                "json": "application/ld+json", "xml": "application/rdf+xml",
+                "rdf": "application/rdf+xml", "rdfxml": "application/rdf+xml",
+                "rdf+xml": "application/rdf+xml"}
+#: Request parameters that name the answer's format; they win over Accept.
+FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 # --------------------------------------------------------------------------- host checks
@@ -187,45 +218,68 @@ def _limit_memory(max_memory_mb: int | None) -> None:
 
 
 def _answer(store: Any, text: str, source: str, substitutions: Sequence[tuple[str, ...]],
-            accept: str, max_rows: int) -> tuple[Any, ...]:
-    """Run one query and render it: ``("ok", content_type, body, truncated)`` or an error.
+            accept: str, wanted: Sequence[str], max_rows: int) -> tuple[Any, ...]:
+    """Run one query and serialise it: ``("ok", content_type, body, truncated)`` or an error.
 
-    Rendering happens here, inside the deadline, so a huge answer is bounded like a slow one.
+    The format is chosen once the query form is known (``store.query`` parses the query but
+    evaluates lazily): from ``wanted``, the values of the format parameters, or else from the
+    ``accept`` header; nothing acceptable is 406. Serialising happens here, inside the
+    deadline, so a huge answer is bounded like a slow one.
     """
     import itertools
 
     import pyoxigraph as ox
 
-    from .results import QueryResult, oxigraph_rows, render
     from .sparql import _query_syntax_error
 
     subs = {ox.Variable(var): _ox_term(kind, value, datatype, language)
             for var, kind, value, datatype, language in substitutions}
     try:
-        answer = store.query(text,
-                             substitutions=subs or None)
-        if isinstance(answer, ox.QueryTriples):
+        answer = store.query(text, substitutions=subs or None)
+        graph = isinstance(answer, ox.QueryTriples)
+        chosen = _choose(graph, accept, wanted)
+        if chosen is None:
+            return ("error", 406, _not_acceptable(graph, accept, wanted))
+        fmt_name, content_type = chosen
+        truncated = False
+        if graph:
             triples = list(itertools.islice(answer, max_rows + 1))
             truncated = len(triples) > max_rows
-            fmt_name, content_type = _negotiate(accept, _GRAPH_TYPES, "application/n-triples")
-            prefixes = _used_prefixes(triples[:max_rows]) if fmt_name == "TURTLE" else None
+            prefixes = (_used_prefixes(triples[:max_rows])
+                        if fmt_name in ("TURTLE", "RDF_XML") else None)
             body = ox.serialize(triples[:max_rows], format=getattr(ox.RdfFormat, fmt_name),
                                 prefixes=prefixes)
-            return ("ok", content_type, body or b"", truncated)
-        if isinstance(answer, ox.QueryBoolean):
-            result = QueryResult([], [], bool(answer))
-            truncated = False
+        elif isinstance(answer, ox.QueryBoolean):
+            body = answer.serialize(format=getattr(ox.QueryResultsFormat, fmt_name))
         else:
-            variables = [v.value for v in answer.variables]
-            rows = oxigraph_rows(itertools.islice(answer, max_rows + 1), len(variables))
-            truncated = len(rows) > max_rows
-            result = QueryResult(variables, rows[:max_rows])
+            variables = answer.variables
+            solutions = list(itertools.islice(answer, max_rows + 1))
+            truncated = len(solutions) > max_rows
+            body = _serialize_solutions(variables, solutions[:max_rows],
+                                        getattr(ox.QueryResultsFormat, fmt_name))
     except SyntaxError as exc:
         return ("error", 400, str(_query_syntax_error(source, exc)))
     except OSError as exc:  # evaluation errors (pyoxigraph raises OSError for them)
         return ("error", 400, f"{source}: query failed: {' '.join(str(exc).split())}")
-    fmt, content_type = _negotiate(accept, _RESULT_TYPES, JSON_RESULTS)
-    return ("ok", content_type, render(result, fmt).encode("utf-8"), truncated)
+    return ("ok", content_type, body or b"", truncated)
+
+
+def _serialize_solutions(variables: Sequence[Any], solutions: Sequence[Any], fmt: Any) -> bytes:
+    """Serialise the first solutions of a SELECT with pyoxigraph's own writers.
+
+    pyoxigraph serialises only a whole ``QuerySolutions`` iterator and cannot build one from
+    a list, so the kept solutions are written as SPARQL TSV (each term in the N-Triples form
+    pyoxigraph itself prints, which escapes tabs and newlines), read back with
+    ``parse_query_results`` and written in the format asked for: XML, JSON, CSV or TSV.
+    """
+    import pyoxigraph as ox
+
+    width = len(variables)
+    lines = ["\t".join("?" + v.value for v in variables)]
+    lines += ["\t".join("" if sol[i] is None else str(sol[i]) for i in range(width))
+              for sol in solutions]
+    kept = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    return kept.serialize(format=fmt) or b""
 
 
 def _used_prefixes(triples: Sequence[Any]) -> dict[str, str]:
@@ -258,38 +312,87 @@ def _ox_term(kind: str, value: str, datatype: str, language: str) -> Any:
     return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
 
-def _negotiate(accept: str, offers: Mapping[str, tuple[str, str]],
-               default: str) -> tuple[str, str]:
-    """Pick the offered media type the ``Accept`` header ranks highest.
+def _choose(graph: bool, accept: str, wanted: Sequence[str]) -> tuple[str, str] | None:
+    """The (pyoxigraph format name, Content-Type) to answer in, or None for 406.
 
-    Wildcards count; when nothing offered is acceptable the default is sent anyway (a
-    406 helps no one reading SPARQL results with curl).
+    A format parameter wins over ``Accept``: its first value that names something offered
+    for this query form is used (SPARQLWrapper sends ``format=tsv&format=text/tab-separated-
+    values``), and values that name nothing offered are 406 rather than a silent default.
     """
-    best: tuple[float, int, str] | None = None
+    offers = _GRAPH_OFFERS if graph else _RESULT_OFFERS
+    aliases = _GRAPH_ALIASES if graph else _RESULT_ALIASES
+    names = _GRAPH_NAMES if graph else _RESULT_NAMES
+    if wanted:
+        for value in wanted:
+            # a '+' left unescaped in a URL arrives as a space: sparql-results json
+            media = value.strip().lower().replace(" ", "+")
+            media = names.get(media, aliases.get(media, media))
+            if media in offers:
+                return offers[media]
+        return None
+    media = _negotiate(accept, list(offers), aliases)
+    return offers[media] if media else None
+
+
+def _negotiate(accept: str, offers: Sequence[str], aliases: Mapping[str, str]) -> str | None:
+    """The offered media type that the ``Accept`` header ranks highest (RFC 9110, 12.5.1).
+
+    Each offer takes the quality of the most specific range that matches it (``text/csv``
+    before ``text/*`` before ``*/*``), so ``text/*, text/csv;q=0`` excludes CSV. Among equal
+    qualities the range the client listed first wins, then the server's order (the first
+    offer is the default, so ``*/*`` or no header at all gets it). None when nothing offered
+    is acceptable.
+    """
+    ranges: list[tuple[str, float, int]] = []
     for position, item in enumerate(accept.split(",")):
         media, *params = (part.strip() for part in item.split(";"))
         media = media.lower()
+        if not media:
+            continue
         quality = 1.0
         for param in params:
             key, _, value = param.partition("=")
             if key.strip().lower() == "q":
                 try:
-                    quality = float(value)
+                    quality = min(max(float(value), 0.0), 1.0)
                 except ValueError:
                     quality = 0.0
-        if quality <= 0:
+        ranges.append(("*/*" if media == "*" else media, quality, position))
+    if not ranges:  # an empty header asks for nothing in particular
+        ranges.append(("*/*", 1.0, 0))
+    best: tuple[tuple[float, int, int], str] | None = None
+    for index, offer in enumerate(offers):
+        known = {offer} | {alias for alias, target in aliases.items() if target == offer}
+        match: tuple[int, float, int] | None = None  # specificity, quality, position
+        for media, quality, position in ranges:
+            if media in known:
+                specificity = 2
+            elif media == "*/*":
+                specificity = 0
+            elif media.endswith("/*") and offer.startswith(media[:-1]):  # not aliases
+                specificity = 1
+            else:
+                continue
+            if match is None or (specificity, quality) > match[:2]:
+                match = (specificity, quality, position)
+        if match is None or match[1] <= 0:
             continue
-        if media in offers:
-            chosen = media
-        elif media in ("*/*", "*"):
-            chosen = default
-        elif media.endswith("/*"):
-            chosen = next((m for m in offers if m.startswith(media[:-1])), "")
-        else:
-            chosen = ""
-        if chosen and (best is None or (quality, -position) > (best[0], best[1])):
-            best = (quality, -position, chosen)
-    return offers[best[2] if best else default]
+        key = (match[1], -match[2], -index)
+        if best is None or key > best[0]:
+            best = (key, offer)
+    return best[1] if best else None
+
+
+def _not_acceptable(graph: bool, accept: str, wanted: Sequence[str]) -> str:
+    """The 406 message: what was asked for and what this query form is offered as."""
+    asked = (f"format={', '.join(wanted)}" if wanted else f"Accept: {accept}")
+    asked = "".join(c for c in asked if c.isprintable())[:200]
+    if graph:
+        form, offers, names = "CONSTRUCT or DESCRIBE", _GRAPH_OFFERS, "nt, ttl, jsonld or rdfxml"
+    else:
+        form, offers, names = "SELECT or ASK", _RESULT_OFFERS, "json, xml, csv or tsv"
+    return (f"not acceptable ({asked}); a {form} answer is offered as "
+            f"{', '.join(offers)}, or by format={names}")
 
 
 # --------------------------------------------------------------------------- worker pool
@@ -497,7 +600,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         if not self._host_ok():
             return
-        path = self.path.partition("?")[0]
+        path, _, query_string = self.path.partition("?")
         if path != "/sparql":
             self._drain(self._content_length(quiet=True) or 0)
             known = path == "/" or path.startswith("/queries/")
@@ -514,6 +617,14 @@ class _Handler(BaseHTTPRequestHandler):
                              f"{app.max_query_bytes} bytes")
             return
         body = self.rfile.read(length)
+        # the URL may carry parameters too (format=, default-graph-uri=, ...)
+        try:
+            url_fields = self._fields(query_string.encode("latin-1").decode("utf-8"))
+        except UnicodeError:
+            self._error(400, "the query string is not UTF-8")
+            return
+        if url_fields is None:
+            return
         media = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if media == "application/sparql-query":
             try:
@@ -521,7 +632,8 @@ class _Handler(BaseHTTPRequestHandler):
             except UnicodeDecodeError as exc:
                 self._error(400, f"query is not UTF-8 at byte {exc.start}")
                 return
-            self._sparql(text)
+            url_fields.setdefault("query", []).insert(0, text)
+            self._sparql_fields(url_fields)
         elif media == "application/x-www-form-urlencoded":
             try:
                 fields = self._fields(body.decode("utf-8"))
@@ -534,6 +646,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(400, "refused update (updates are not allowed); the endpoint is "
                                  "read-only")
                 return
+            for key, values in url_fields.items():
+                fields.setdefault(key, []).extend(values)
             self._sparql_fields(fields)
         elif media == "application/sparql-update":
             self._error(400, "refused update (updates are not allowed); the endpoint is "
@@ -570,9 +684,9 @@ class _Handler(BaseHTTPRequestHandler):
         if len(texts) != 1:
             self._error(400, "give exactly one query: /sparql?query=... (see / for help)")
             return
-        self._sparql(texts[0])
+        self._sparql(texts[0], _wanted_formats(fields))
 
-    def _sparql(self, text: str) -> None:
+    def _sparql(self, text: str, wanted: tuple[str, ...]) -> None:
         from .sparql import check_read_only
 
         app = self.server.app
@@ -585,7 +699,7 @@ class _Handler(BaseHTTPRequestHandler):
         except UsageError as exc:
             self._error(400, str(exc))
             return
-        self._run(text, "query", ())
+        self._run(text, "query", (), wanted)
 
     def _canned(self, name: str, query_string: str) -> None:
         from .queries import bind, get_query
@@ -602,8 +716,13 @@ class _Handler(BaseHTTPRequestHandler):
         fields = self._fields(query_string)
         if fields is None:
             return
+        # format=, output=, results= choose the format unless the query has such a parameter
+        own = {p.name for p in query.params}
+        formats = {k: v for k, v in fields.items() if k in FORMAT_PARAMETERS and k not in own}
         values: dict[str, str] = {}
         for key, items in fields.items():
+            if key in formats:
+                continue
             if len(items) > 1:
                 self._error(400, f"parameter {key!r} given twice")
                 return
@@ -621,13 +740,14 @@ class _Handler(BaseHTTPRequestHandler):
                              "federated query); the endpoint does not reach the network")
             return
         substitutions = tuple(_plain_term(var, term) for var, term in bound.items())
-        self._run(query.text, f"queries/{query.slug}", substitutions)
+        self._run(query.text, f"queries/{query.slug}", substitutions, _wanted_formats(formats))
 
-    def _run(self, text: str, source: str, substitutions: tuple[tuple[str, ...], ...]) -> None:
+    def _run(self, text: str, source: str, substitutions: tuple[tuple[str, ...], ...],
+             wanted: tuple[str, ...]) -> None:
         app = self.server.app
         accept = self.headers.get("Accept", "") or "*/*"
         try:
-            reply = app.pool.run((text, source, substitutions, accept, app.max_rows),
+            reply = app.pool.run((text, source, substitutions, accept, wanted, app.max_rows),
                                  app.timeout)
         except _Deadline:
             self._error(503, f"query stopped after {app.timeout:g} s (the server's deadline, "
@@ -742,6 +862,13 @@ def _printable(text: str, limit: int = 200) -> str:
     return out + ("..." if len(text) > limit else "")
 
 
+def _wanted_formats(fields: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The non-empty values of the format parameters (``format``, then ``output``, then
+    ``results``), in that order; empty values (SPARQLWrapper sends some) ask for nothing."""
+    return tuple(value for name in FORMAT_PARAMETERS for value in fields.get(name, ())
+                 if value.strip())
+
+
 def _plain_term(variable: str, term: Any) -> tuple[str, ...]:
     """A bound parameter as plain strings, for the pipe to a worker."""
     from .results import IRI
@@ -810,10 +937,13 @@ class SparqlServer:
                 f"  POST {self.url}   (application/sparql-query, or form field query=)",
                 "  GET  /queries/<name>?param=value   a canned query (below)",
                 "",
-                "The default graph is the union of the named graphs; GRAPH ?g sees each.",
-                "SELECT/ASK: application/sparql-results+json (default), text/csv, "
-                "text/tab-separated-values.",
-                "CONSTRUCT/DESCRIBE: application/n-triples (default), text/turtle.",
+                "The default graph is the RDF merge of the named graphs; GRAPH ?g sees each.",
+                "SELECT/ASK: application/sparql-results+json (default), "
+                "application/sparql-results+xml, text/csv, text/tab-separated-values.",
+                "CONSTRUCT/DESCRIBE: application/n-triples (default), text/turtle, "
+                "application/ld+json, application/rdf+xml.",
+                "Chosen by Accept, or by format= (also output=, results=): json, xml, csv, "
+                "tsv; nt, ttl, jsonld, rdfxml; or a media type. Anything else is 406.",
                 "Refused with 400: updates, SERVICE, FROM / FROM NAMED, LOAD.",
                 f"Each query has {self.timeout:g} s (then 503); answers are cut to "
                 f"{self.max_rows} rows (header {TRUNCATED_HEADER}); queries above "
