@@ -29,6 +29,7 @@ from trilat_kg.validation import (
     ValidationOutcome,
     load_shapes,
     path_to_str,
+    summary_text,
     validate,
     validate_graph,
 )
@@ -361,7 +362,55 @@ def test_warnings_do_not_break_conformance(ontology_graph: Graph) -> None:
     assert outcome.conforms
     assert outcome.warnings and not outcome.violations
     assert outcome.results == sorted(outcome.results, key=lambda r: r.sort_key())
-    assert outcome.text.startswith("Conforms: yes")
+    n = len(outcome.warnings)
+    assert outcome.text.splitlines()[0] == (
+        f"Conforms: yes (no violations; {n} warnings, so the SHACL report says sh:conforms false)")
+    assert report_conforms(outcome) is False
+
+
+def report_conforms(outcome: ValidationOutcome) -> object:
+    """The ``sh:conforms`` of the one validation report in the report graph, as Python."""
+    graph = outcome.report_graph
+    reports = list(graph.subjects(RDF.type, SH.ValidationReport))
+    assert len(reports) == 1
+    values = list(graph.objects(reports[0], SH.conforms))
+    assert len(values) == 1
+    return values[0].toPython()
+
+
+def test_report_graph_conforms_follows_shacl(ontology_graph: Graph) -> None:
+    """sh:conforms is true only when there is no result at all (SHACL 3.6.1.1).
+
+    The verdict of the API and the CLI stays "no violation"; the report graph, which
+    ``validate --format turtle`` prints for other SHACL tools, says what SHACL says.
+    """
+    clean = validate_graph(ontology_graph + Graph())
+    assert clean.conforms and not clean.results
+    assert report_conforms(clean) is True
+    assert clean.text.splitlines()[0] == "Conforms: yes"
+
+    data, _ = load_case(FIXTURE_DIR / "agreement.ttl")
+    broken = validate_fixture(ontology_graph, data)
+    assert not broken.conforms and broken.violations
+    assert report_conforms(broken) is False
+    assert broken.text.splitlines()[0] == "Conforms: no"
+
+    one = Graph().parse(data="""
+        @prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
+        @prefix dcterms: <http://purl.org/dc/terms/> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <https://w3id.org/trilat-kg/id/persons/x> a trilat:Person ;
+            dcterms:source <https://example.org/s> .
+        <https://example.org/s> a trilat:ExternalSource ;
+            trilat:consultedOn "2024-01-01"^^xsd:date .
+    """, format="turtle")
+    warned = validate_fixture(ontology_graph, one)
+    assert warned.conforms and len(warned.results) == len(warned.warnings) == 1
+    assert report_conforms(warned) is False
+    assert warned.text.splitlines()[0] == (
+        "Conforms: yes (no violations; 1 warning, so the SHACL report says sh:conforms false)")
+    assert summary_text(warned).splitlines()[0] == warned.text.splitlines()[0]
 
 
 def test_validate_with_data_graph_and_extra(ontology_graph: Graph, tmp_path: Path) -> None:

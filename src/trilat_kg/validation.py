@@ -194,7 +194,11 @@ def _node_str(node: object) -> str:
 
 
 def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
-    """Run pySHACL on graphs and turn its report into a sorted outcome."""
+    """Run pySHACL on graphs and turn its report into a sorted outcome.
+
+    ``conforms`` is the project's verdict (no violation); the report graph keeps SHACL's
+    (``sh:conforms`` is false as soon as there is any result, a warning included).
+    """
     from pyshacl import validate as shacl_validate
 
     if len(data) == 0:
@@ -212,6 +216,7 @@ def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
     if not isinstance(report, Graph):  # pySHACL returns its failure object instead
         raise DataError(f"SHACL validation failed to run: {report}")
     results = sorted(_results(report), key=ValidationResult.sort_key)
+    _set_shacl_conforms(report, not results)
     conforms = not any(r.severity == "Violation" for r in results)
     return ValidationOutcome(
         conforms=conforms,
@@ -219,6 +224,20 @@ def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
         text=_render(conforms, results),
         results=results,
     )
+
+
+def _set_shacl_conforms(report: Graph, conforms: bool) -> None:
+    """Give the report the ``sh:conforms`` of the SHACL specification (section 3.6.1.1).
+
+    SHACL says a report conforms only if validation produced no result at all, whatever the
+    severity; pySHACL's ``allow_warnings`` and ``allow_infos`` make it write ``true`` when
+    there are only warnings or infos. The report graph is what ``--format turtle`` prints
+    and what other SHACL tools read, so it must say ``false`` then.
+    """
+    nodes = set(report.subjects(RDF.type, SH.ValidationReport))
+    if len(nodes) != 1:
+        raise DataError(f"SHACL validation report has {len(nodes)} sh:ValidationReport nodes")
+    report.set((nodes.pop(), SH.conforms, Literal(conforms)))
 
 
 def _results(report: Graph) -> list[ValidationResult]:
@@ -267,10 +286,21 @@ def summary_text(outcome: ValidationOutcome, *, show_warnings: bool = False) -> 
 
 
 def _render(conforms: bool, results: list[ValidationResult]) -> str:
-    """A plain report: the verdict, the counts, then one line per result (sorted)."""
+    """A plain report: the verdict, the counts, then one line per result (sorted).
+
+    "Conforms: yes" means no violation. When warnings or infos remain, the verdict says
+    that the SHACL report itself (``--format turtle``) has ``sh:conforms false``, as SHACL
+    requires for any result, so that the two never seem to contradict each other.
+    """
     counts = {sev: sum(1 for r in results if r.severity == sev) for sev in _SEVERITY_ORDER}
+    verdict = "yes" if conforms else "no"
+    if conforms and results:
+        others = [_count(counts["Warning"], "warning")] if counts["Warning"] else []
+        others += [_count(counts["Info"], "info result")] if counts["Info"] else []
+        verdict += (f" (no violations; {' and '.join(others)}, "
+                    "so the SHACL report says sh:conforms false)")
     lines = [
-        f"Conforms: {'yes' if conforms else 'no'}",
+        f"Conforms: {verdict}",
         f"Results: {counts['Violation']} violation(s), {counts['Warning']} warning(s), "
         f"{counts['Info']} info",
     ]
@@ -279,3 +309,7 @@ def _render(conforms: bool, results: list[ValidationResult]) -> str:
         shape = r.source_shape.rsplit("#", 1)[-1]
         lines.append(f"{r.severity}: {where}: {r.message} [{shape}]")
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
