@@ -68,10 +68,11 @@ def oxigraph_binary() -> str:
 
 @pytest.fixture(scope="session")
 def oxigraph_server(oxigraph_binary: str):  # type: ignore[no-untyped-def]
-    """A factory: ``oxigraph_server(location=None, read_only=False)`` -> base URL.
+    """A factory: ``oxigraph_server(location=None, read_only=False, union=True)`` -> base URL.
 
-    The server's default graph is the union of its named graphs (``--union-default-graph``),
-    as in the embedded store, so the same query text gives the same answer on both. With
+    With ``union`` the server's default graph is the union of its named graphs
+    (``--union-default-graph``); without it, the stock setting, the default graph is the
+    unnamed graph only (which the N-Quads export fills with the merge). With
     no ``location`` the store is in memory and writable (load it over the Graph Store
     Protocol at ``<base>/store``); queries go to ``<base>/query``.
     """
@@ -83,10 +84,12 @@ def oxigraph_server(oxigraph_binary: str):  # type: ignore[no-untyped-def]
     binary = oxigraph_binary
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(location: Path | None = None, read_only: bool = False) -> str:
+    def start(location: Path | None = None, read_only: bool = False, union: bool = True) -> str:
         port = free_port()
         command = [binary, "serve-read-only" if read_only else "serve",
-                   "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+                   "--bind", f"127.0.0.1:{port}"]
+        if union:
+            command.append("--union-default-graph")
         if location is not None:
             command += ["--location", str(location)]
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -19,8 +19,9 @@ from click.testing import CliRunner
 
 from trilat_kg.cli import cli
 from trilat_kg.links import WIKIDATA, check_links
+from trilat_kg.loader import read_file
 from trilat_kg.remote import http_request
-from trilat_kg.store import load_file
+from trilat_kg.store import store_from_quads
 
 #: No request leaves 127.0.0.1 (an audit hook in conftest.py fails the test).
 pytestmark = pytest.mark.usefixtures("loopback_only")
@@ -48,9 +49,7 @@ def wikidata(oxigraph_server) -> str:  # type: ignore[no-untyped-def]
 def fixture_store():  # type: ignore[no-untyped-def]
     import pyoxigraph as ox
 
-    store = ox.Store()
-    load_file(store, FIXTURES / "links.ttl", ox.NamedNode("http://example.org/links"))
-    return store
+    return store_from_quads(read_file(FIXTURES / "links.ttl", ox.NamedNode("http://example.org/links")))
 
 
 def test_report_lists_exactly_the_planted_problems(wikidata: str) -> None:

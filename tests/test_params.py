@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from trilat_kg.cli import cli
 from trilat_kg.errors import UsageError
+from trilat_kg.export import serialize_dataset
 from trilat_kg.queries import (
     Param,
     bind,
@@ -173,15 +174,16 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory, payload_data: Path,
              oxigraph_binary: str, oxigraph_server) -> str:  # type: ignore[no-untyped-def]
     """An Oxigraph server on a free loopback port, holding the dataset and the payload data.
 
-    Loaded offline with ``oxigraph load`` and served read-only (the shared fixture in
-    conftest.py starts and stops it).
+    Loaded offline with ``oxigraph load`` from the N-Quads export (named graphs, and their
+    merge as the default graph) and served read-only with stock settings (the shared
+    fixture in conftest.py starts and stops it).
     """
     folder = tmp_path_factory.mktemp("oxigraph")
     dump = folder / "data.nq"
-    load_store([payload_data]).dump(dump, format=ox.RdfFormat.N_QUADS)
+    dump.write_bytes(serialize_dataset("nq", extra=[payload_data]))
     subprocess.run([oxigraph_binary, "load", "--location", str(folder / "db"),
                     "--file", str(dump)], check=True, capture_output=True, timeout=120)
-    return oxigraph_server(folder / "db", read_only=True) + "/query"
+    return oxigraph_server(folder / "db", read_only=True, union=False) + "/query"
 
 
 def test_remote_answers_equal_local(endpoint: str, payload_data: Path) -> None:

@@ -281,9 +281,23 @@ def _read_query_file(path: Path) -> str:
               help="Export only this named graph: ontology, essay, external, metadata, or "
                    "user (the --data files). Repeatable: the graphs named go out together. "
                    "nq and trig keep the graph names; the other formats hold the triples.")
+@click.option("--default-graph/--no-default-graph", "default_graph", default=True,
+              show_default=True,
+              help="nq and trig: also write the merge of the named graphs as the unnamed "
+                   "default graph, so a store with stock settings answers from it.")
+@click.option("--jsonld-context", type=click.Choice(["inline", "reference"]), default="inline",
+              show_default=True,
+              help="json-ld: put the context in the file (readable offline by any JSON-LD "
+                   "1.1 processor), or name the published context by its IRI.")
+@click.option("--jsonld-graphs", is_flag=True,
+              help="json-ld: keep the named graphs (one @graph each) instead of their merge.")
 def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool,
-           graphs: Sequence[str]) -> None:
-    """Export the dataset, or some of its named graphs, in an RDF format."""
+           graphs: Sequence[str], default_graph: bool, jsonld_context: str,
+           jsonld_graphs: bool) -> None:
+    """Export the dataset, or some of its named graphs, in an RDF format, as written.
+
+    Every format keeps datatypes and lexical forms and is byte-stable between runs.
+    """
     from .export import FORMATS, export_dataset
 
     if fmt == "csv" and graphs:
@@ -301,7 +315,8 @@ def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool,
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out = None if output == "-" else Path(output)
     export_dataset(fmt, out, extra=tuple(data), follow_symlinks=follow_symlinks,
-                   graphs=tuple(graphs) or None)
+                   graphs=tuple(graphs) or None, default_graph=default_graph,
+                   jsonld_context=jsonld_context, jsonld_graphs=jsonld_graphs)
 
 
 @cli.command()

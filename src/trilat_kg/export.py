@@ -1,74 +1,71 @@
-"""Export the dataset as Turtle, JSON-LD, N-Triples, N-Quads or TriG, atomically and offline.
+"""Export the dataset as written, in Turtle, JSON-LD, N-Triples, N-Quads or TriG, byte-stable.
 
-Why the choices:
+What every format holds:
 
-* **Turtle** is rdflib's ``longturtle``: one statement per line, sorted, stable, so two runs
-  give the same bytes and a ``git diff`` of two releases shows what changed. Turtle,
-  N-Triples and JSON-LD are graph formats and hold the *union* of the named graphs.
-* **N-Quads** and **TriG** keep the named graphs (ontology, essay, external, metadata,
-  user) apart, as :func:`trilat_kg.graph.load_dataset` builds them.
-* ``graphs=`` exports some named graphs only (:data:`GRAPH_NAMES`), e.g. the ontology
-  alone for a documentation tool or ``essay`` alone for a Graph Store ``PUT``: a graph
-  format then holds just their triples, N-Quads and TriG keep their names. They are cut
-  from the dataset :func:`~trilat_kg.graph.load_dataset` builds, not loaded file by file,
-  so that an exported graph is by construction the graph every other command sees.
-* **JSON-LD** is compacted with the context file that ships in the package
-  (``trilat_kg/context.jsonld``). The output names the context by its published IRI
-  :data:`CONTEXT_IRI`, so a web client can dereference it, but nothing here ever fetches it:
-  :func:`load_jsonld` maps that IRI to the local file and refuses every other context
-  reference, because rdflib's JSON-LD parser would otherwise fetch any ``@context`` URL it
-  meets, without a timeout (reference/bad-inputs.md row 10).
-* The whole output is serialised in memory and checked **before** the target is touched:
-  rdflib's Turtle parser accepts IRIs such as ``<http://ex/d{e}>`` that its serialisers then
-  choke on half-way, leaving a truncated file that still parses (row 23). Such IRIs raise
-  :class:`~trilat_kg.errors.DataError` naming them, and the target stays as it was.
-* Bytes reach the disk through :func:`trilat_kg.atomic.write_atomic` (temporary file, fsync,
-  rename), so an interrupted or failed export never leaves a partial file.
+* The data **as written**: the loader's quads (:mod:`trilat_kg.loader`), never the query
+  store's values, so ``"5"^^xsd:positiveInteger`` and ``"01"^^xsd:integer`` go out as they
+  came in. (Language tags are written in lower case, as the parser reads them; RDF 1.1
+  Concepts §3.3 makes tags case-insensitive.) A round trip through any format gives a
+  dataset isomorphic to the source files.
+* **Turtle**, **N-Triples** and **JSON-LD** (default) are graph formats: they hold the RDF
+  merge of the named graphs, a set.
+* **N-Quads** and **TriG** hold each named graph (ontology, essay, external, metadata, and
+  user for ``--data`` files) *and* their merge in the unnamed default graph, so a store
+  loaded with its stock settings (Oxigraph, Jena TDB2 without ``unionDefaultGraph``)
+  answers queries from the default graph as the embedded engine does, and one with a union
+  default graph sees the same triples. ``default_graph=False`` leaves the merge out.
+* **JSON-LD** is self-contained: its ``@context`` is inline (prefix definitions only), and
+  every IRI is written as a compact IRI of those prefixes or in full, so rdflib, pyld and
+  Jena RIOT read it offline with the same triples as the Turtle export.
+  ``jsonld_context="reference"`` names the published context :data:`CONTEXT_IRI` instead,
+  for publishers who serve it; ``jsonld_graphs=True`` keeps the named graphs (one
+  ``@graph`` per graph).
+* ``graphs=`` exports some named graphs only (:data:`GRAPH_NAMES`).
+
+Byte-stable: blank nodes get canonical labels (RDFC-1.0, W3C Recommendation 2024), and
+statements are written sorted, so two runs, on any machine, give the same bytes and a diff
+of two releases shows only real changes. Serialisation is pyoxigraph's. The whole output
+is built in memory before the target is touched, and reaches the disk through
+:func:`trilat_kg.atomic.write_atomic` (temporary file, fsync, rename).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import check_target, write_atomic
-from .errors import DataError, LocalIOError, UsageError
-from .resources import GRAPH_BASE, GRAPHS
+from .errors import DataError, UsageError
+from .loader import CONTEXT_IRI, USER_GRAPH, context_document, load_quads
+from .prefixes import KINDS, VOCABULARIES
+from .resources import GRAPHS
 
-if TYPE_CHECKING:  # rdflib is imported lazily so that importing this module stays cheap
-    from rdflib import Dataset, Graph
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
 
 __all__ = [
     "CONTEXT_IRI",
     "FORMATS",
     "GRAPH_NAMES",
+    "JSONLD_CONTEXTS",
     "MEDIA_TYPES",
     "SUFFIXES",
     "context_path",
     "export_dataset",
     "load_jsonld",
     "local_context",
-    "no_remote_contexts",
-    "select_graphs",
     "serialize",
     "serialize_dataset",
 ]
 
 FORMATS = ("turtle", "json-ld", "nt", "nq", "trig")
+JSONLD_CONTEXTS = ("inline", "reference")
 
 #: Names ``graphs=`` (``--graph``) accepts: the dataset's parts, and ``user`` for --data files.
 GRAPH_NAMES = (*GRAPHS, "user")
-_USER_GRAPH = GRAPH_BASE + "user"
-
-#: Where the context file is published; the JSON-LD output refers to it by this IRI.
-CONTEXT_IRI = "https://w3id.org/trilat-kg/context.jsonld"
 
 SUFFIXES = {"turtle": ".ttl", "json-ld": ".jsonld", "nt": ".nt", "nq": ".nq", "trig": ".trig"}
 MEDIA_TYPES = {
@@ -79,9 +76,12 @@ MEDIA_TYPES = {
     "trig": "application/trig",
 }
 
-#: Characters that may not appear in an IRIREF of Turtle / N-Triples / N-Quads / TriG
-#: (RDF 1.1 Turtle, production [18] IRIREF), plus control characters.
-_BAD_IRI_CHARS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
+#: Prefixes written in Turtle and TriG and used for compact IRIs in JSON-LD.
+EXPORT_PREFIXES: dict[str, str] = {
+    **{k: v for k, v in VOCABULARIES.items()},
+    "id": KINDS["state"].rsplit("states/", 1)[0],
+    **KINDS,
+}
 
 
 def context_path() -> Path:
@@ -89,15 +89,9 @@ def context_path() -> Path:
     return Path(__file__).resolve().with_name("context.jsonld")
 
 
-@lru_cache(maxsize=1)
-def _context_document() -> str:
-    return context_path().read_text(encoding="utf-8")
-
-
 def local_context() -> dict[str, Any]:
     """Return the context document ``{"@context": {...}}`` read from the local file (a copy)."""
-    doc: dict[str, Any] = json.loads(_context_document())
-    return doc
+    return json.loads(json.dumps(context_document()))
 
 
 def _check(fmt: str) -> None:
@@ -126,126 +120,165 @@ def _graph_iris(graphs: Sequence[str] | None, extra: Sequence[Path]) -> list[str
     if extra and "user" not in graphs:
         raise UsageError("--data files go into the graph 'user': add it to the graphs "
                          "exported, or leave the --data files out")
-    return [_USER_GRAPH if name == "user" else GRAPHS[name] for name in dict.fromkeys(graphs)]
+    return [USER_GRAPH if name == "user" else GRAPHS[name] for name in dict.fromkeys(graphs)]
 
 
-def select_graphs(ds: Dataset, iris: Sequence[str]) -> Dataset:
-    """A new dataset holding only the named graphs ``iris`` of ``ds`` (same IRIs, same nodes).
+def _canonical(quads: Iterable[pyoxigraph.Quad]) -> list[pyoxigraph.Quad]:
+    """The quads as a set, blank nodes relabelled by RDFC-1.0, sorted (graph, s, p, o)."""
+    import pyoxigraph as ox
 
-    Blank nodes are copied as they are, so a blank node shared by two selected graphs stays
-    one node.
+    dataset = ox.Dataset(quads)
+    if any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)
+           for q in dataset):
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(dataset, key=lambda q: (str(q.graph_name), str(q.subject),
+                                          str(q.predicate), str(q.object)))
+
+
+def _triples(quads: Sequence[pyoxigraph.Quad]) -> list[pyoxigraph.Triple]:
+    """The RDF merge of the named graphs: each triple once, sorted."""
+    import pyoxigraph as ox
+
+    seen = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def _with_default(quads: Sequence[pyoxigraph.Quad]) -> list[pyoxigraph.Quad]:
+    import pyoxigraph as ox
+
+    default = ox.DefaultGraph()
+    return [ox.Quad(t.subject, t.predicate, t.object, default) for t in _triples(quads)] + list(
+        quads)
+
+
+def _used_prefixes(data: bytes) -> dict[str, str]:
+    return {p: ns for p, ns in EXPORT_PREFIXES.items() if ns.encode("utf-8") in data}
+
+
+def serialize(
+    quads: Iterable[pyoxigraph.Quad],
+    fmt: str,
+    *,
+    default_graph: bool = True,
+    jsonld_context: str = "inline",
+    jsonld_graphs: bool = False,
+) -> bytes:
+    """Serialise quads (the data as written) in ``fmt``; see the module docstring.
+
+    Raises :class:`UsageError` for an unknown ``fmt`` or ``jsonld_context`` and
+    :class:`DataError` for a value no RDF syntax can write.
     """
-    from rdflib import Dataset, URIRef
+    import pyoxigraph as ox
 
-    from .namespaces import PREFIXES
-
-    out = Dataset(default_union=True)  # as load_dataset builds it
-    for prefix, ns in PREFIXES.items():
-        out.bind(prefix, ns, override=True)
-    for iri in iris:
-        target = out.graph(URIRef(iri))
-        for triple in ds.graph(URIRef(iri)):
-            target.add(triple)
-    return out
-
-
-def _bad_iris(ds: Graph, limit: int = 10) -> list[str]:
-    """IRIs that no line-based RDF syntax can write: spaces, braces, quotes, controls."""
-    from rdflib import Literal, URIRef
-
-    bad: list[str] = []
-    seen: set[str] = set()
-
-    def visit(term: object) -> None:
-        if isinstance(term, Literal):
-            term = term.datatype
-        if isinstance(term, URIRef) and term not in seen:
-            seen.add(term)
-            if _BAD_IRI_CHARS.search(term):
-                bad.append(str(term))
-
-    for quad in ds.quads((None, None, None, None)):  # type: ignore[arg-type]
-        s, p, o, g = quad
-        visit(s)
-        visit(p)
-        visit(o)
-        visit(getattr(g, "identifier", g))
-        if len(bad) >= limit:
-            break
-    return bad
-
-
-def _union(ds: Graph) -> Graph:
-    """One graph holding every triple of every named graph, with the package's prefixes."""
-    from rdflib import Graph
-
-    from .namespaces import PREFIXES
-
-    union = Graph()
-    for prefix, ns in PREFIXES.items():
-        union.bind(prefix, ns, override=True)
-    for s, p, o, _ in ds.quads((None, None, None, None)):  # type: ignore[arg-type]
-        union.add((s, p, o))
-    return union
-
-
-def _sorted_lines(text: str) -> bytes:
-    """Sort line-based output so that a run does not depend on hash order (diff-friendly)."""
-    lines = sorted(line for line in text.splitlines() if line.strip())
-    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
-def _sort_json(value: Any, key: str | None = None) -> Any:
-    """Order node lists and multi-valued properties so that output does not depend on hash order.
-
-    ``@list`` values keep their order: it is part of the data.
-    """
-    if isinstance(value, dict):
-        return {k: _sort_json(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_sort_json(v) for v in value]
-        if key == "@list":
-            return items
-        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
-    return value
-
-
-def _jsonld(graph: Graph) -> bytes:
-    from rdflib.plugins.serializers.jsonld import from_rdf
-
-    obj = from_rdf(graph, context_data=local_context())
-    if not isinstance(obj, dict):  # an empty graph gives a list
-        obj = {"@graph": obj}
-    obj["@context"] = CONTEXT_IRI
-    obj = _sort_json(obj)
-    return (json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-
-
-def serialize(ds: Dataset, fmt: str) -> bytes:
-    """Serialise a dataset (named graphs) in ``fmt``; graph formats get the union of its graphs.
-
-    Raises :class:`DataError` naming the IRIs that cannot be written, before serialising.
-    """
     _check(fmt)
-    bad = _bad_iris(ds)
-    if bad:
-        shown = ", ".join(f"<{iri}>" for iri in bad)
-        raise DataError(f"cannot export: invalid IRI (space, brace, quote or control): {shown}")
+    if jsonld_context not in JSONLD_CONTEXTS:
+        raise UsageError(f"unknown JSON-LD context mode {jsonld_context!r}; "
+                         f"choose one of {', '.join(JSONLD_CONTEXTS)}")
+    quads = _canonical(quads)
     try:
-        if fmt == "nq":
-            return _sorted_lines(ds.serialize(format="nquads"))
-        if fmt == "trig":
-            return ds.serialize(format="trig", encoding="utf-8")
-        union = _union(ds)
-        if fmt == "turtle":
-            return union.serialize(format="longturtle", encoding="utf-8")
+        if fmt in ("nq", "trig"):
+            out = _with_default(quads) if default_graph else quads
+            if fmt == "nq":
+                return ox.serialize(out, format=ox.RdfFormat.N_QUADS)
+            raw = ox.serialize(out, format=ox.RdfFormat.N_QUADS)
+            return ox.serialize(out, format=ox.RdfFormat.TRIG, prefixes=_used_prefixes(raw))
+        if fmt == "json-ld":
+            return _jsonld(quads, jsonld_context, jsonld_graphs)
+        triples = _triples(quads)
         if fmt == "nt":
-            return _sorted_lines(union.serialize(format="nt"))
-        return _jsonld(union)
-    except (ValueError, TypeError, UnicodeError) as exc:
-        # The IRI check above catches the known cases; anything else rdflib refuses is still
-        # a property of the data, and must not become a traceback or a partial file.
+            return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        raw = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(raw))
+    except (ValueError, UnicodeError) as exc:
         raise DataError(f"cannot export as {fmt}: {exc}") from exc
+
+
+# ------------------------------------------------------------------------------ JSON-LD
+
+
+def _jsonld(quads: Sequence[pyoxigraph.Quad], mode: str, keep_graphs: bool) -> bytes:
+    """JSON-LD with an inline prefix context (or the published one), compact IRIs, sorted."""
+    import pyoxigraph as ox
+
+    if keep_graphs:
+        expanded = json.loads(ox.serialize(quads, format=ox.RdfFormat.JSON_LD) or b"[]")
+    else:
+        expanded = json.loads(ox.serialize(_triples(quads), format=ox.RdfFormat.JSON_LD) or b"[]")
+    if mode == "inline":
+        raw = json.dumps(expanded).encode("utf-8")
+        prefixes = dict(sorted(_used_prefixes(raw).items()))
+        context: Any = prefixes
+    else:
+        published = context_document()["@context"]
+        prefixes = {k: v for k, v in published.items()
+                    if isinstance(v, str) and v.endswith(("/", "#"))}
+        context = CONTEXT_IRI
+    compact = _Compactor(prefixes)
+    graph = [compact.node(node) for node in expanded]
+    doc = {"@context": context, "@graph": graph}
+    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class _Compactor:
+    """Write IRIs as compact IRIs of the given prefixes where that is safe (JSON-LD 1.1 §4.1.5)."""
+
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        # Longest namespace first, so id/states/ wins over id/.
+        self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+
+    def iri(self, iri: str) -> str:
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns):
+                rest = iri[len(ns):]
+                # "p://x" would read as an absolute IRI; an empty or odd suffix stays full.
+                if rest and not rest.startswith("//") and ":" not in rest[:1]:
+                    return f"{prefix}:{rest}"
+                break
+        return iri
+
+    def node(self, node: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "@id":
+                out[key] = value if value.startswith("_:") else self.iri(value)
+            elif key == "@type":
+                out[key] = [self.iri(v) for v in value] if isinstance(value, list) \
+                    else self.iri(value)
+            elif key == "@graph":
+                out[key] = [self.node(n) for n in value]
+            elif key.startswith("@"):
+                out[key] = value
+            else:
+                out[self.iri(key)] = [self.value(v) for v in value]
+        return out
+
+    def value(self, value: dict[str, Any]) -> dict[str, Any]:
+        if "@id" in value:
+            return {"@id": value["@id"] if value["@id"].startswith("_:")
+                    else self.iri(value["@id"])}
+        if "@type" in value:
+            return {**value, "@type": self.iri(value["@type"])}
+        if "@list" in value:
+            return {"@list": [self.value(v) for v in value["@list"]]}
+        return value
+
+
+# ------------------------------------------------------------------------------ whole dataset
+
+
+def dataset_quads(
+    *,
+    extra: Sequence[Path] = (),
+    root: Path | None = None,
+    graphs: Sequence[str] | None = None,
+) -> list[pyoxigraph.Quad]:
+    """The loader's quads of the dataset (plus ``extra``), cut to the named ``graphs``."""
+    iris = _graph_iris(graphs, extra)
+    quads = load_quads(extra, root=root)
+    if iris is None:
+        return quads
+    keep = set(iris)
+    return [q for q in quads if q.graph_name.value in keep]
 
 
 def serialize_dataset(
@@ -254,17 +287,19 @@ def serialize_dataset(
     extra: Sequence[Path] = (),
     root: Path | None = None,
     graphs: Sequence[str] | None = None,
+    default_graph: bool = True,
+    jsonld_context: str = "inline",
+    jsonld_graphs: bool = False,
 ) -> bytes:
     """Load the dataset (plus ``extra`` files in the graph ``graphs/user``) and serialise it.
 
     ``graphs`` names the named graphs to keep (see :data:`GRAPH_NAMES`); None keeps all.
+    The other options are those of :func:`serialize`.
     """
     _check(fmt)
-    iris = _graph_iris(graphs, extra)
-    from .graph import load_dataset
-
-    ds = load_dataset(root, extra)
-    return serialize(ds if iris is None else select_graphs(ds, iris), fmt)
+    quads = dataset_quads(extra=extra, root=root, graphs=graphs)
+    return serialize(quads, fmt, default_graph=default_graph, jsonld_context=jsonld_context,
+                     jsonld_graphs=jsonld_graphs)
 
 
 def export_dataset(
@@ -275,6 +310,9 @@ def export_dataset(
     follow_symlinks: bool = False,
     root: Path | None = None,
     graphs: Sequence[str] | None = None,
+    default_graph: bool = True,
+    jsonld_context: str = "inline",
+    jsonld_graphs: bool = False,
 ) -> None:
     """Export the dataset in ``fmt`` to ``out`` atomically, or to stdout when ``out`` is None/"-".
 
@@ -288,7 +326,9 @@ def export_dataset(
     to_stdout = out is None or str(out) == "-"
     if not to_stdout:
         check_target(Path(out), follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
-    data = serialize_dataset(fmt, extra=extra, root=root, graphs=graphs)
+    data = serialize_dataset(fmt, extra=extra, root=root, graphs=graphs,
+                             default_graph=default_graph, jsonld_context=jsonld_context,
+                             jsonld_graphs=jsonld_graphs)
     if to_stdout:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -296,117 +336,23 @@ def export_dataset(
     write_atomic(Path(out), data, follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
 
 
-# --------------------------------------------------------------------------- reading JSON-LD
+def load_jsonld(source: Path | bytes | str, into: Any = None) -> Any:
+    """Read a JSON-LD document (a path, or the document as bytes/str) into an rdflib graph.
 
-_guard_lock = threading.RLock()
-
-
-@contextlib.contextmanager
-def no_remote_contexts() -> Iterator[None]:
-    """Within this block, rdflib's JSON-LD processor may resolve no context reference at all
-    except :data:`CONTEXT_IRI`, which it reads from the package.
-
-    rdflib fetches any ``@context`` URL, ``file:`` URL or bare path it meets, with no timeout.
-    :func:`load_jsonld` already rewrites or refuses such references before parsing; this guard
-    is the second line, so that a reference the scan missed can still never reach the network.
+    Read by the one loader (:mod:`trilat_kg.loader`): the published context
+    :data:`CONTEXT_IRI` is resolved from the package, any other context reference raises
+    :class:`DataError`, nothing is fetched. Named graphs in the document are merged.
     """
-    from rdflib.plugins.shared.jsonld.context import Context
+    import pyoxigraph as ox
+    from rdflib import Graph
 
-    def guarded(self: Any, source: str, base: str | None, referenced: set[str]) -> Any:
-        if source == CONTEXT_IRI:
-            return local_context()
-        raise DataError(f"JSON-LD: refusing to fetch the remote @context {source!r}")
+    from .graph import parse_file, to_rdflib
+    from .loader import parse_bytes
 
-    with _guard_lock:
-        original = Context._fetch_context
-        Context._fetch_context = guarded  # type: ignore[method-assign]
-        try:
-            yield
-        finally:
-            Context._fetch_context = original  # type: ignore[method-assign]
-
-
-def _localise(value: Any, where: str, inside_context: bool = False) -> Any:
-    """Replace :data:`CONTEXT_IRI` by the local context; refuse any other context reference.
-
-    Walks the whole document, because contexts can appear on any node object, inside term
-    definitions (scoped contexts) and behind ``@import``.
-    """
-    if isinstance(value, list):
-        return [_localise(v, where, inside_context) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out: dict[str, Any] = {}
-    for key, item in value.items():
-        if key == "@context":
-            out[key] = _context_value(item, where)
-        elif key == "@import" and inside_context:
-            raise DataError(f"{where}: JSON-LD @import of {item!r} refused (no remote contexts)")
-        else:
-            out[key] = _localise(item, where, inside_context)
-    return out
-
-
-def _context_value(ctx: Any, where: str) -> Any:
-    if isinstance(ctx, list):
-        return [_context_value(c, where) for c in ctx]
-    if isinstance(ctx, str):
-        if ctx == CONTEXT_IRI:
-            return local_context()["@context"]
-        raise DataError(
-            f"{where}: JSON-LD @context {ctx!r} refused: only {CONTEXT_IRI} (resolved "
-            "locally) or an inline context is accepted, nothing is fetched"
-        )
-    if isinstance(ctx, dict):
-        return _localise(ctx, where, inside_context=True)
-    return ctx  # null resets the context
-
-
-def load_jsonld(source: Path | bytes | str, into: Graph | None = None) -> Graph:
-    """Parse a JSON-LD document without network access; return the graph.
-
-    ``source`` is a path, or the document itself as bytes/str. The published context
-    :data:`CONTEXT_IRI` is resolved from the file shipped in the package; any other
-    context reference (``http:``, ``file:``, a relative path) raises :class:`DataError`
-    and nothing is fetched. Named graphs in the document are merged into one graph.
-    """
-    from rdflib import Dataset, Graph
-
-    if isinstance(source, (bytes, str)) and not isinstance(source, Path):
-        where = "<JSON-LD input>"
-        raw = source.encode("utf-8") if isinstance(source, str) else source
-    else:
-        where = str(source)
-        try:
-            raw = Path(source).read_bytes()
-        except FileNotFoundError as exc:
-            raise LocalIOError(f"{where}: no such file") from exc
-        except IsADirectoryError as exc:
-            raise LocalIOError(f"{where}: is a directory") from exc
-        except OSError as exc:
-            raise LocalIOError(f"{where}: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{where}: not UTF-8 at byte {exc.start}") from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise DataError(f"{where}: nested too deeply") from exc
-    doc = _localise(doc, where)
-    ds = Dataset()
-    try:
-        with no_remote_contexts():
-            ds.parse(data=doc, format="json-ld")
-    except RecursionError as exc:
-        raise DataError(f"{where}: nested too deeply") from exc
-    except DataError:
-        raise
-    except Exception as exc:  # rdflib raises bare exceptions for bad JSON-LD
-        raise DataError(f"{where}: invalid JSON-LD: {exc}") from exc
+    if isinstance(source, Path):
+        return parse_file(source, into)
+    raw = source.encode("utf-8") if isinstance(source, str) else source
     graph = into if into is not None else Graph()
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        graph.add((s, p, o))
+    for q in parse_bytes(raw, "JSON_LD", "<JSON-LD input>", ox.DefaultGraph()):
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
     return graph

@@ -1006,7 +1006,7 @@ def _shape_rules() -> dict[tuple[str, str], dict[str, str]]:
 
     store = ox.Store()
     for path in shape_files():
-        load_file(store, path, ox.NamedNode(DATASET_IRI + "graphs/shapes"))
+        load_file(store, path, ox.DefaultGraph())
     rules: dict[tuple[str, str], dict[str, str]] = {}
     query = _PREFIXES + """SELECT ?cls ?path ?pattern ?min ?max ?msg WHERE {
         ?shape sh:targetClass ?cls ; sh:property ?ps . ?ps sh:path ?path .

@@ -1,0 +1,349 @@
+"""The one loader: every RDF input is read here, by one set of rules, for every command.
+
+``validate``, ``query``, ``sparql``, ``stats``, ``export``, ``push``, ``serve``, ``links`` and
+the library all read the shipped files and a user's ``--data`` files through
+:func:`load_quads`. It gives the dataset *as written* (datatypes and lexical forms kept;
+pyoxigraph's parser, which lowercases language tags as RDF 1.1 Concepts §3.3 allows), one
+named graph per part; the query store (:mod:`trilat_kg.store`), the rdflib graphs pySHACL
+needs (:mod:`trilat_kg.graph`) and every export are built from it, so a file gets the same
+verdict and the same one-line message whichever command reads it.
+
+The rules, each a :class:`~trilat_kg.errors.TrilatError` naming the file (and line where
+there is one):
+
+============================  ================================================================
+input                         verdict
+============================  ================================================================
+missing, unreadable, folder   :class:`LocalIOError` (exit 4)
+above ``max_bytes``           :class:`DataError`, checked before reading (exit 1)
+UTF-8 byte-order mark         accepted and skipped, in every format (Windows editors write it)
+not UTF-8                     ``FILE: not UTF-8 at byte N`` (exit 1)
+empty or comment-only         ``FILE: no triples`` (exit 1): an empty ``--data`` file is
+                              almost always the wrong file
+relative IRI                  ``FILE:LINE: relative IRI ... and no base`` (exit 1): a file's
+                              own location must never be baked into shared data; declare
+                              ``@base`` (Turtle, TriG) or ``@base`` in the JSON-LD context
+invalid IRI                   ``FILE:LINE: ...`` (exit 1): spaces, braces and the like
+ill-typed literal             ``FILE:LINE: ill-typed literal ...`` (exit 1), for the XSD
+                              datatypes of :mod:`trilat_kg.xsd`
+JSON-LD ``@context``          inline, or the project's own :data:`CONTEXT_IRI` (read from the
+                              package); any other reference is refused, nothing is fetched
+RDF/XML with DOCTYPE/ENTITY   refused: entity expansion can exhaust CPU and memory
+unknown suffix                :class:`UsageError` (exit 2) naming the accepted suffixes
+============================  ================================================================
+
+Blank nodes are renamed per file (``rename_blank_nodes``), so ``_:x`` in two files are two
+nodes, as the RDF merge requires.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError, LocalIOError, UsageError
+from .resources import GRAPH_BASE, GRAPHS, data_root, files_for
+from .xsd import CHECKED, lexical_error
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+
+__all__ = [
+    "ACCEPTED_SUFFIXES",
+    "CONTEXT_IRI",
+    "USER_GRAPH",
+    "context_document",
+    "load_quads",
+    "parse_bytes",
+    "read_file",
+]
+
+#: Named graph that receives the user's own files (``--data``).
+USER_GRAPH = GRAPH_BASE + "user"
+
+#: Where the project's JSON-LD context is published; read from the package, never fetched.
+CONTEXT_IRI = "https://w3id.org/trilat-kg/context.jsonld"
+
+#: Accepted file suffixes and their pyoxigraph format names.
+ACCEPTED_SUFFIXES: dict[str, str] = {
+    ".ttl": "TURTLE",
+    ".nt": "N_TRIPLES",
+    ".nq": "N_QUADS",
+    ".trig": "TRIG",
+    ".jsonld": "JSON_LD",
+    ".json": "JSON_LD",
+    ".rdf": "RDF_XML",
+    ".owl": "RDF_XML",
+    ".xml": "RDF_XML",
+}
+_BOM = b"\xef\xbb\xbf"
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: A base IRI no real data uses: IRIs resolved against it were relative in the file.
+_PROBE_BASE = "https://relative-iri.invalid/"
+_MAX_JSON_DEPTH = 200
+
+
+@lru_cache(maxsize=1)
+def context_document() -> dict[str, Any]:
+    """The project's JSON-LD context document ``{"@context": {...}}`` shipped in the package."""
+    path = Path(__file__).resolve().with_name("context.jsonld")
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def load_quads(
+    extra: Sequence[Path | str] = (),
+    *,
+    root: Path | None = None,
+    graphs: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+) -> list[pyoxigraph.Quad]:
+    """Read the dataset as written: the shipped parts, then ``extra`` files, as quads.
+
+    Each part of :data:`trilat_kg.resources.GRAPHS` (or those named in ``graphs``) lands in
+    its named graph; every ``extra`` file lands in :data:`USER_GRAPH`, the named graphs of a
+    TriG, N-Quads or JSON-LD file included, so a user's data never enters a published graph.
+    Nothing goes to the default graph: whoever queries decides what the default graph is.
+    Duplicates are kept here (the same triple from two files of one graph is one triple
+    once it is put in a set, a store or a ``pyoxigraph.Dataset``).
+
+    Raises the errors of :func:`read_file`.
+    """
+    import pyoxigraph as ox
+
+    root = root or data_root()
+    quads: list[pyoxigraph.Quad] = []
+    for name in graphs if graphs is not None else GRAPHS:
+        graph = ox.NamedNode(GRAPHS[name])
+        for path in files_for(name, root):
+            quads.extend(read_file(path, graph))
+    user = ox.NamedNode(USER_GRAPH)
+    for path in extra:
+        quads.extend(read_file(Path(path), user, max_bytes=max_bytes))
+    return quads
+
+
+def read_file(
+    path: Path,
+    graph: pyoxigraph.NamedNode,
+    *,
+    max_bytes: int | None = None,
+) -> list[pyoxigraph.Quad]:
+    """Parse one file by the rules of this module; every quad is put in ``graph``.
+
+    Returns the quads as written. Raises :class:`LocalIOError` (unreadable),
+    :class:`UsageError` (unknown suffix) or :class:`DataError` (everything else), each one
+    line naming ``path``.
+    """
+
+    path = Path(path)
+    _check_file(path, max_bytes)
+    fmt_name = _format_for(path)
+    return parse_bytes(_read_bytes(path, max_bytes), fmt_name, str(path), graph)
+
+
+def parse_bytes(
+    raw: bytes,
+    fmt_name: str,
+    where: str,
+    graph: pyoxigraph.NamedNode | pyoxigraph.DefaultGraph,
+) -> list[pyoxigraph.Quad]:
+    """Parse a document held in memory by the rules of this module (see :func:`read_file`).
+
+    ``fmt_name`` is a pyoxigraph format name (a value of :data:`ACCEPTED_SUFFIXES`);
+    ``where`` names the input in messages (a path, or e.g. ``<JSON-LD input>``).
+    """
+    import pyoxigraph as ox
+
+    skipped = len(_BOM) if raw.startswith(_BOM) else 0
+    raw = raw[skipped:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{where}: not UTF-8 at byte {exc.start + skipped}") from exc
+    base: str | None = None
+    if fmt_name == "JSON_LD":
+        raw = _jsonld_input(text, where)
+        base = _PROBE_BASE
+    elif fmt_name == "RDF_XML":
+        if _DOCTYPE.search(raw):
+            raise DataError(f"{where}: RDF/XML with a DOCTYPE or entity declarations refused "
+                            "(entity expansion can exhaust CPU and memory)")
+        base = _PROBE_BASE
+    fmt = getattr(ox.RdfFormat, fmt_name)
+    try:
+        parsed = list(ox.parse(raw, format=fmt, base_iri=base, rename_blank_nodes=True))
+    except SyntaxError as exc:
+        raise _syntax_error(where, exc) from exc
+    except RecursionError as exc:
+        raise DataError(f"{where}: nested too deeply") from exc
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{where}: cannot parse as {fmt_name}: {' '.join(str(exc).split())}") \
+            from exc
+    if not parsed:
+        raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
+    quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parsed]
+    _check_terms(quads, where, text, probe=base is not None)
+    return quads
+
+
+def _check_file(path: Path, max_bytes: int | None) -> None:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
+    if path.is_dir():
+        raise LocalIOError(f"{path}: is a directory, not a file")
+    if max_bytes is not None and info.st_size > max_bytes:
+        raise DataError(f"{path}: {info.st_size} bytes is above the limit of {max_bytes} bytes")
+    if not os.access(path, os.R_OK):
+        raise LocalIOError(f"{path}: permission denied")
+
+
+def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise DataError(f"{path}: more than the limit of {max_bytes} bytes")
+    return raw
+
+
+def _format_for(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in ACCEPTED_SUFFIXES:
+        return ACCEPTED_SUFFIXES[suffix]
+    raise UsageError(
+        f"{path}: unknown RDF format {suffix or '(no suffix)'!r}; "
+        f"use one of {', '.join(sorted(ACCEPTED_SUFFIXES))}"
+    )
+
+
+def _io_error(path: Path, exc: OSError) -> LocalIOError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, FileNotFoundError):
+        reason = "no such file"
+    elif isinstance(exc, IsADirectoryError):
+        reason = "is a directory, not a file"
+    elif isinstance(exc, PermissionError):
+        reason = "permission denied"
+    return LocalIOError(f"{path}: {reason}")
+
+
+# ------------------------------------------------------------------------------ JSON-LD
+
+
+def _jsonld_input(text: str, where: str) -> bytes:
+    """Check a JSON-LD document and put the project's context inline; refuse other references.
+
+    The document is read with :mod:`json` first so that a syntax error names its line, and so
+    that every ``@context`` (top level, node objects, scoped contexts) can be checked: the
+    project's :data:`CONTEXT_IRI` is replaced by the context shipped in the package, any other
+    reference (``http:``, ``file:``, a relative path, ``@import``) is refused.
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}:{exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise DataError(f"{where}: nested too deeply") from exc
+    doc = _localise(doc, where, depth=0)
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+def _localise(value: Any, where: str, depth: int, inside_context: bool = False) -> Any:
+    if depth > _MAX_JSON_DEPTH:
+        raise DataError(f"{where}: nested too deeply (more than {_MAX_JSON_DEPTH} levels)")
+    if isinstance(value, list):
+        return [_localise(v, where, depth + 1, inside_context) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "@context":
+            out[key] = _context_value(item, where, depth + 1)
+        elif key == "@import" and inside_context:
+            raise DataError(f"{where}: JSON-LD @import of {item!r} refused (no remote contexts)")
+        else:
+            out[key] = _localise(item, where, depth + 1, inside_context)
+    return out
+
+
+def _context_value(ctx: Any, where: str, depth: int) -> Any:
+    if isinstance(ctx, list):
+        return [_context_value(c, where, depth + 1) for c in ctx]
+    if isinstance(ctx, str):
+        if ctx == CONTEXT_IRI:
+            return context_document()["@context"]
+        raise DataError(
+            f"{where}: JSON-LD @context {ctx!r} refused: only {CONTEXT_IRI} (read from the "
+            "package) or an inline context is accepted; nothing is fetched"
+        )
+    if isinstance(ctx, dict):
+        return _localise(ctx, where, depth + 1, inside_context=True)
+    return ctx  # null resets the active context
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def _check_terms(quads: list[pyoxigraph.Quad], where: str, text: str, *, probe: bool) -> None:
+    """Refuse IRIs that were relative in the file and ill-typed literals."""
+    import pyoxigraph as ox
+
+    literal_type, named_type = ox.Literal, ox.NamedNode
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object):
+            if probe and isinstance(term, named_type) and term.value.startswith(_PROBE_BASE):
+                relative = term.value[len(_PROBE_BASE):]
+                raise DataError(
+                    f"{where}{_line_of(text, relative)}: relative IRI {relative!r} and no base: "
+                    "write absolute IRIs (or declare @base)"
+                )
+            if isinstance(term, literal_type):
+                datatype = term.datatype.value
+                if datatype in CHECKED:
+                    why = lexical_error(term.value, datatype)
+                    if why:
+                        shown = json.dumps(term.value, ensure_ascii=False)
+                        short = "xsd:" + datatype.rsplit("#", 1)[-1]
+                        raise DataError(
+                            f"{where}{_line_of(text, term.value)}: ill-typed literal "
+                            f"{shown}^^{short}: {why}"
+                        )
+
+
+def _line_of(text: str, needle: str) -> str:
+    """``:LINE`` of the first occurrence of ``needle`` in ``text``, or "" when not found."""
+    if not needle:
+        return ""
+    at = text.find(needle)
+    return f":{text.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+
+
+def _syntax_error(where: str, exc: SyntaxError) -> DataError:
+    """Turn a pyoxigraph SyntaxError into ``FILE:LINE: message`` (one line)."""
+    message = str(exc.args[0]) if exc.args else str(exc)
+    if "LoadDocumentCallback" in message or "remote context" in message.lower():
+        return DataError(
+            f"{where}: JSON-LD with a remote @context is refused; put the context inline "
+            "(trilat-kg makes no network request)"
+        )
+    line = exc.lineno
+    if message.startswith("Parser error") and ": " in message:
+        position, _, message = message.partition(": ")
+        column = re.search(r"column (\d+)", position)
+        if column:
+            message = f"{message} (column {column.group(1)})"
+    message = re.sub(r"\s*\(line \d+\)\s*$", "", message)
+    if "No scheme found in an absolute IRI" in message:
+        message = "relative IRI and no base: write absolute IRIs (or declare @base)"
+    message = " ".join(message.split())
+    return DataError(f"{where}:{line}: {message}" if line else f"{where}: {message}")
