@@ -339,7 +339,7 @@ def _syntax_error(where: str, exc: SyntaxError) -> DataError:
     line = exc.lineno
     if message.startswith("Parser error") and ": " in message:
         position, _, message = message.partition(": ")
-        column = re.search(r"column (\d+)", position)
+        column = re.search(r"columns? (\d+)", position)
         if column:
             message = f"{message} (column {column.group(1)})"
     message = re.sub(r"\s*\(line \d+\)\s*$", "", message)
