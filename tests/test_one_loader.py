@@ -180,3 +180,24 @@ def _serve_count(path: Path) -> str:
             proc.kill()
             proc.wait()
 
+
+
+def test_what_a_dependency_logs_is_one_line_without_debug() -> None:
+    """rdflib logs a traceback for values it cannot convert; the CLI prints one line of it."""
+    code = (
+        "import sys\n"
+        "from rdflib import Literal, XSD\n"
+        "from trilat_kg import cli as c\n"
+        "@c.cli.command('convert')\n"
+        "def convert():\n"
+        "    Literal('30/06/2016', datatype=XSD.date).toPython()\n"
+        "c.main(sys.argv[1:])\n"
+    )
+    quiet = subprocess.run([sys.executable, "-c", code, "convert"], capture_output=True,
+                           text=True, timeout=60)
+    assert quiet.returncode == 0
+    assert "Traceback" not in quiet.stderr
+    assert quiet.stderr.count("\n") == 1 and quiet.stderr.startswith("trilat-kg: warning: rdflib")
+    loud = subprocess.run([sys.executable, "-c", code, "--debug", "convert"],
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" in loud.stderr

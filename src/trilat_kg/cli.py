@@ -7,6 +7,7 @@ commands, so ``trilat-kg --help`` and ``--version`` import no RDF library at all
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -123,6 +124,41 @@ def cli(debug: bool) -> None:
     """trilat-kg: validate, query and export the U.S.-Japan-ROK trilateral security
     cooperation knowledge graph. Nothing is fetched from the network unless you pass
     --endpoint."""
+    _configure_logging(debug)
+
+
+class _OneLineHandler(logging.Handler):
+    """What a dependency logs reaches stderr as one line, never as a traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage().strip().splitlines()
+        except Exception:  # a malformed log call must not break the command
+            text = [str(record.msg)]
+        first = text[0] if text else record.levelname.lower()
+        click.echo(f"trilat-kg: {record.levelname.lower()}: {record.name}: {first}", err=True)
+
+
+def _configure_logging(debug: bool) -> None:
+    """Warnings of dependencies (rdflib, pySHACL ...) as one line each; tracebacks with --debug."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, _OneLineHandler):
+            root.removeHandler(handler)
+    if debug:
+        logging.basicConfig(level=logging.WARNING, force=True)
+        return
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(_OneLineHandler(level=logging.WARNING))
+    root.setLevel(logging.WARNING)
+    for name in logging.root.manager.loggerDict:  # libraries that print on their own
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(
+                    handler, logging.FileHandler):
+                logger.removeHandler(handler)
+                logger.propagate = True
 
 
 @cli.command()
