@@ -7,13 +7,19 @@ by ``trilat-kg push`` (see conftest.py). The failure tests (reference/bad-inputs
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import http.server
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -32,6 +38,26 @@ QUERY_FILES = sorted((data_root() / "queries").glob("*.rq"))
 GOOD = json.dumps({"head": {"vars": ["x"]},
                    "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}).encode()
 JSON_TYPE = "application/sparql-results+json"
+
+
+#: Hostile 200 answers labelled SPARQL JSON: each must be exit 3 with one line.
+HOSTILE = {
+    "/deep-array": b"[" * 200_000,
+    "/deep-object": b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": '
+                    + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"}]}}",
+    "/bindings-not-list": b'{"head": {"vars": ["x"]}, "results": {"bindings": {"x": 1}}}',
+    "/vars-not-names": b'{"head": {"vars": [1, 2]}, "results": {"bindings": []}}',
+    "/datatype-number": json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": "1", "datatype": 5}}]}}).encode(),
+    "/lang-list": json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+        {"x": {"type": "literal", "value": "1", "xml:lang": ["en"]}}]}}).encode(),
+    "/boolean-string": b'{"head": {}, "boolean": "true"}',
+    "/top-level-list": b'[{"head": {"vars": ["x"]}}]',
+    "/not-utf8": b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": '
+                 b'"literal", "value": "' + bytes([0xFF, 0xFE]) + b'"}}]}}',
+    "/huge-integer": b'{"head": {"vars": ["x"]}, "results": {"bindings": []}, "n": '
+                     + b"9" * 100_000 + b"}",
+}
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
@@ -129,6 +155,8 @@ class _Fake(http.server.BaseHTTPRequestHandler):
     """One route per fault; ``hits`` counts the requests each route received."""
 
     hits: ClassVar[Counter[str]] = Counter()
+    #: (route, method, body length, Content-Type, Accept-Encoding) of every request
+    requests: ClassVar[list[tuple[str, str, int, str, str]]] = []
     stop: ClassVar[threading.Event] = threading.Event()
     other_port: ClassVar[int] = 0
     protocol_version = "HTTP/1.1"
@@ -146,14 +174,60 @@ class _Fake(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.do_POST()
 
+    def do_PUT(self) -> None:
+        self.do_POST()
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        body = self.rfile.read(length)
         route = self.path.split("?")[0]
         type(self).hits[route] += 1
+        type(self).requests.append((route, self.command, len(body),
+                                    self.headers.get("Content-Type", ""),
+                                    self.headers.get("Accept-Encoding", "")))
         count = type(self).hits[route]
         if route == "/ok":
             self._reply(200, GOOD)
+        elif route in ("/see-other", "/see-other-away", "/temporary", "/permanent"):
+            status = {"/see-other": 303, "/see-other-away": 303, "/temporary": 307,
+                      "/permanent": 308}[route]
+            here = f"http://127.0.0.1:{self.other_port}" if route.endswith("away") else ""
+            target = here + ("/only-get" if status == 303 else "/only-post")
+            self._reply(status, b"", "text/plain", {"Location": target})
+        elif route == "/only-get":  # where a 303 points: the result, fetched with GET
+            ok = self.command == "GET" and not body
+            self._reply(200, GOOD) if ok else self._reply(405, b"GET only", "text/plain")
+        elif route == "/only-post":  # where a 307/308 points: the same request again
+            ok = self.command == "POST" and body.startswith(b"query=")
+            self._reply(200, GOOD) if ok else self._reply(405, b"POST only", "text/plain")
+        elif route == "/maxrows-reached":  # Virtuoso: the answer has ResultSetMaxRows rows
+            self._reply(200, GOOD, extra={"X-SPARQL-MaxRows": "1"})
+        elif route == "/maxrows-not-reached":
+            self._reply(200, GOOD, extra={"X-SPARQL-MaxRows": "10000"})
+        elif route == "/truncated":  # trilat-kg serve --max-rows
+            self._reply(200, GOOD, extra={"Trilat-Kg-Truncated": "1"})
+        elif route == "/206-anytime":  # Virtuoso's "anytime query" partial answer
+            self._reply(206, GOOD, extra={
+                "X-SQL-State": "S1TAT",
+                "X-SQL-Message": "RC...: Returning incomplete results, query interrupted by "
+                                 "result timeout.  Activity: 1R rnd 0R seq 0P disk"})
+        elif route in ("/javascript", "/text-javascript"):
+            ctype = "application/javascript" if route == "/javascript" else "text/javascript"
+            self._reply(200, GOOD, f"{ctype}; charset=UTF-8")
+        elif route == "/gzip":
+            self._reply(200, gzip.compress(GOOD), extra={"Content-Encoding": "gzip"})
+        elif route == "/gzip-500":
+            self._reply(500, gzip.compress(b"store trouble"), "text/plain",
+                        {"Content-Encoding": "gzip"})
+        elif route in HOSTILE:
+            self._reply(200, HOSTILE[route])
+        elif route in ("/many-headers", "/long-header"):
+            # the client hangs up halfway through the headers: write what it takes, then go
+            self.close_connection = True
+            junk = {f"X-Junk-{i}": "x" for i in range(200)} if route == "/many-headers" \
+                else {"X-Junk": "x" * 100_000}
+            with contextlib.suppress(OSError):
+                self._reply(200, GOOD, extra=junk)
         elif route == "/500":
             self._reply(500, b"internal trouble " + b"x" * 500, "text/plain")
         elif route == "/500-then-ok":
@@ -383,6 +457,168 @@ def test_user_agent_names_the_tool(fake: str) -> None:
     assert len(seen) == 1 and seen[0].startswith("trilat-kg/")
     assert "https://w3id.org/trilat-kg/" in seen[0]
 
+
+
+# ---------------------------------------------------------------- redirects by status
+
+
+def test_303_after_post_is_followed_with_get(fake: str) -> None:
+    _Fake.requests.clear()
+    assert sparql_select(fake + "/see-other", "SELECT ?x {}").rows
+    assert [r[:2] for r in _Fake.requests] == [("/see-other", "POST"), ("/only-get", "GET")]
+    assert _Fake.requests[0][2] > 0 and _Fake.requests[1][2] == 0, "the GET has no body"
+    assert _Fake.requests[1][3] == "", "no Content-Type on the GET: it has no body"
+
+
+def test_303_after_put_is_followed_with_get(fake: str) -> None:
+    _Fake.requests.clear()
+    response = http_request("PUT", fake + "/see-other", body=b"<a:b> <a:c> <a:d> .\n",
+                            headers={"Content-Type": "text/turtle"})
+    assert response.status == 200
+    assert [r[1] for r in _Fake.requests] == ["PUT", "GET"]
+
+
+@pytest.mark.parametrize("route", ["/temporary", "/permanent"])
+def test_307_and_308_keep_the_method_and_the_body(fake: str, route: str) -> None:
+    _Fake.requests.clear()
+    assert sparql_select(fake + route, "SELECT ?x {}").rows
+    (_, first, sent, ctype, _), (target, second, again, ctype2, _) = _Fake.requests
+    assert (target, first, second) == ("/only-post", "POST", "POST")
+    assert sent == again > 0 and ctype == ctype2 == "application/x-www-form-urlencoded"
+
+
+def test_303_to_another_origin_is_refused(fake: str) -> None:
+    _Fake.hits.clear()
+    message = _fails(fake + "/see-other-away", "--timeout", "5")
+    assert f"HTTP 303 redirect to http://127.0.0.1:{_Fake.other_port}/only-get refused" \
+        in message
+    assert _Fake.hits["/only-get"] == 0
+
+
+# ---------------------------------------------------------------- cut answers
+
+
+@pytest.fixture(scope="module")
+def capped_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``trilat-kg serve --max-rows 5`` on 127.0.0.1 (a free port); stopped by Ctrl-C."""
+    log = tmp_path_factory.mktemp("capped") / "serve.log"
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "trilat_kg.cli", "serve", "--port", "0",
+                                 "--max-rows", "5"], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        url = _served_url(proc, log)
+        yield url
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.kill()
+                proc.wait()
+
+
+def _served_url(proc: subprocess.Popen[bytes], log: Path) -> str:
+    for _ in range(600):  # until it logs its URL (bounded: 60 s; not a timed assertion)
+        first = log.read_text(encoding="utf-8").partition("\n")
+        if first[1]:
+            assert first[0].startswith("trilat-kg: serving http://127.0.0.1:"), first[0]
+            return first[0].split()[2]
+        if proc.poll() is not None:
+            pytest.fail(f"trilat-kg serve exited: {log.read_text(encoding='utf-8')}")
+        time.sleep(0.1)
+    pytest.fail("trilat-kg serve did not start within 60 s")
+
+
+def test_answer_cut_by_serve_max_rows_is_exit_3(capped_serve: str) -> None:
+    """7 states, a server that sends 5: exit 3 naming the header and the cap, nothing printed."""
+    assert len(run_query("state-identifier-crosswalk").rows) == 7
+    message = _fails(capped_serve, "--timeout", "30")
+    assert message == (f"trilat-kg: error: {capped_serve}: HTTP 200: the server cut the answer "
+                       "to 5 rows (header Trilat-Kg-Truncated: 5); the partial answer is not "
+                       "shown: narrow the query or raise the server's row cap\n")
+    with pytest.raises(RemoteError, match="Trilat-Kg-Truncated: 5"):
+        run_query("state-identifier-crosswalk", endpoint=capped_serve, timeout=30)
+
+
+def test_answer_of_exactly_the_cap_is_whole(capped_serve: str) -> None:
+    result = run("query", "state-identifier-crosswalk", "--endpoint", capped_serve,
+                 "--limit", "5", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("\n") == 1 + 5
+
+
+def test_virtuoso_row_cap_reached_is_exit_3(fake: str) -> None:
+    message = _fails(fake + "/maxrows-reached", "--timeout", "5")
+    assert "the server cut the answer to 1 rows (header X-SPARQL-MaxRows: 1)" in message
+
+
+def test_virtuoso_row_cap_not_reached_is_whole(fake: str) -> None:
+    assert len(sparql_select(fake + "/maxrows-not-reached", "SELECT ?x {}").rows) == 1
+
+
+def test_truncated_header_of_any_server_is_exit_3(fake: str) -> None:
+    message = _fails(fake + "/truncated", "--timeout", "5")
+    assert "(header Trilat-Kg-Truncated: 1)" in message
+
+
+def test_206_names_virtuosos_reason(fake: str) -> None:
+    message = _fails(fake + "/206-anytime", "--timeout", "5")
+    assert f"{fake}/206-anytime: HTTP 206 Partial Content: the server sent part of the answer" \
+        in message
+    assert "X-SQL-Message: RC...: Returning incomplete results, query interrupted by result " \
+        "timeout. Activity" in message
+
+
+# ---------------------------------------------------------------- media types, encodings
+
+
+@pytest.mark.parametrize("route", ["/javascript", "/text-javascript"])
+def test_sparql_json_labelled_javascript_is_accepted(fake: str, route: str) -> None:
+    result = run("query", "state-identifier-crosswalk", "--endpoint", fake + route,
+                 "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "x\n1\n"
+
+
+def test_requests_ask_for_identity_encoding(fake: str) -> None:
+    _Fake.requests.clear()
+    sparql_select(fake + "/ok", "SELECT ?x {}")
+    assert _Fake.requests[0][4] == "identity"
+
+
+def test_unrequested_gzip_is_refused_naming_it(fake: str) -> None:
+    message = _fails(fake + "/gzip", "--timeout", "5")
+    assert message == (f"trilat-kg: error: {fake}/gzip: HTTP 200: answer sent with "
+                       "Content-Encoding gzip, which the request did not accept (it asked for "
+                       "Accept-Encoding: identity only); refused\n")
+    assert "UTF-8" not in message
+
+
+def test_gzip_error_body_is_not_shown_as_text(fake: str) -> None:
+    message = _fails(fake + "/gzip-500", "--timeout", "3")
+    assert f"{fake}/gzip-500: HTTP 500 Internal Server Error (EndPointInternalError): (a body " \
+        "in Content-Encoding gzip) (3 attempts)" in message
+
+
+# ---------------------------------------------------------------- hostile answers
+
+
+@pytest.mark.parametrize("route", sorted(HOSTILE))
+def test_hostile_json_is_one_line_exit_3(fake: str, route: str) -> None:
+    message = _fails(fake + route, "--timeout", "10")
+    assert f"{fake}{route}: HTTP 200: endpoint returned invalid SPARQL JSON (" in message
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize(("route", "words"), [
+    ("/many-headers", "got more than 100 headers"),
+    ("/long-header", "got more than 65536 bytes when reading header line")])
+def test_hostile_headers_are_one_line_exit_3(fake: str, route: str, words: str) -> None:
+    _Fake.hits.clear()
+    message = _fails(fake + route, "--timeout", "10")
+    assert message == f"trilat-kg: error: {fake}{route}: malformed HTTP answer ({words})\n"
+    assert _Fake.hits[route] == 1, "a malformed answer is not retried"
 
 
 def test_the_loopback_guard_is_on() -> None:

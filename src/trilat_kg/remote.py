@@ -15,15 +15,27 @@ HTTP status (or what went wrong instead): the CLI turns it into exit 3. The guar
 - **credentials** go as HTTP Basic, and a 401 that carries a Digest challenge (Virtuoso's
   ``/sparql-graph-crud-auth``) is answered once with RFC 7616 Digest
   (:mod:`trilat_kg.digest`); later requests to that origin answer the same challenge
-  straight away, so the password is never sent in the clear again. A second 401 is
-  "authentication failed". The password, the Basic token and every Digest response are
-  scrubbed from any text a server sends back;
+  straight away, so the password is never sent in the clear again. A server that answers
+  the Basic attempt with a bare 401 (no challenge at all: Virtuoso 7 does) is asked once
+  more *without* ``Authorization``, which is how it reveals its Digest challenge (what
+  ``curl --digest`` does). A second 401 is "authentication failed". The password, the
+  Basic token and every Digest response are scrubbed from any text a server sends back;
 - **redirects** followed only within the same origin (scheme, host and port) and at most
   three times; a redirect elsewhere is refused naming its target, because following it
-  would send the query (and any credentials) to a server the user did not name;
+  would send the query (and any credentials) to a server the user did not name. A 303
+  See Other is followed with ``GET`` and no body (RFC 9110 section 15.4.4); 301, 302, 307
+  and 308 keep the method and the body (a SPARQL POST turned into a bare GET would lose
+  its query);
 - HTTP **206** (Virtuoso's partial "anytime" answer) and any other unexpected status are
   errors, and a reply that is not SPARQL JSON (wrong ``Content-Type``, not JSON, wrong
-  shape) is "endpoint returned invalid SPARQL JSON";
+  shape, nested too deep) is "endpoint returned invalid SPARQL JSON". SPARQL JSON labelled
+  ``application/javascript`` or ``text/javascript`` (older endpoints) is accepted, since the
+  request lists those types in its ``Accept``;
+- an answer **cut by the server** is an error, never shown as if whole: the header
+  ``Trilat-Kg-Truncated`` (``trilat-kg serve --max-rows``) or Virtuoso's
+  ``X-SPARQL-MaxRows`` (its ``ResultSetMaxRows``, when the answer has that many rows);
+- requests say ``Accept-Encoding: identity``, and an answer in another
+  ``Content-Encoding`` (gzip from a misconfigured proxy) is refused naming it;
 - the body is read in pieces and refused once it passes ``max_bytes`` (a result cap).
 
 Why not SPARQLWrapper's own transport: its ``setTimeout`` bounds each socket read only,
@@ -64,6 +76,7 @@ __all__ = [
     "http_request",
     "query_request",
     "run_remote",
+    "same_origin",
     "sparql_select",
     "user_agent",
 ]
@@ -80,11 +93,18 @@ BACKOFF = 0.5
 MAX_REDIRECTS = 3
 #: Media types accepted as SPARQL JSON results (some servers answer plain JSON).
 SPARQL_JSON_TYPES = ("application/sparql-results+json", "application/json")
+#: Labels older endpoints put on SPARQL JSON; accepted when the request's Accept lists them.
+JAVASCRIPT_TYPES = ("application/javascript", "text/javascript")
+#: Response headers that say the server cut the answer to a number of rows.
+TRUNCATED_HEADER = "Trilat-Kg-Truncated"  # trilat-kg serve --max-rows
+MAXROWS_HEADER = "X-SPARQL-MaxRows"  # Virtuoso's ResultSetMaxRows
 #: The names SPARQLWrapper gives these statuses, added to messages for its users.
 SPARQLWRAPPER_NAMES = {400: "QueryBadFormed", 401: "Unauthorized", 404: "EndPointNotFound",
                        414: "URITooLong", 500: "EndPointInternalError"}
 _CHUNK = 1 << 16
 _REDIRECTS = (301, 302, 303, 307, 308)
+#: Headers that describe a request body, dropped when a 303 turns the request into a GET.
+_BODY_HEADERS = ("content-type", "content-length", "content-encoding", "content-language")
 
 
 def user_agent(purpose: str = "") -> str:
@@ -191,6 +211,11 @@ def _origin(parts: urllib.parse.SplitResult) -> tuple[str, str, int]:
     return parts.scheme, (parts.hostname or "").lower(), parts.port or default
 
 
+def same_origin(first: str, second: str) -> bool:
+    """Whether two URLs share scheme, host and port (where credentials may go)."""
+    return _origin(urllib.parse.urlsplit(first)) == _origin(urllib.parse.urlsplit(second))
+
+
 def _target(parts: urllib.parse.SplitResult) -> str:
     """The request target as sent on the request line (and signed by Digest): path?query."""
     path = parts.path or "/"
@@ -245,7 +270,8 @@ def http_request(
     deadline = time.monotonic() + timeout
     attempts = 1 + (retries if idempotent else 0)
     pause = BACKOFF
-    send_headers = {"User-Agent": user_agent()}
+    # identity only: a compressed answer would defeat the byte cap (a gzip bomb)
+    send_headers = {"User-Agent": user_agent(), "Accept-Encoding": "identity"}
     for name, value in (headers or {}).items():  # one spelling per header name
         send_headers = {k: v for k, v in send_headers.items() if k.lower() != name.lower()}
         send_headers[name] = value
@@ -276,27 +302,40 @@ def _follow(method: str, url: str, body: bytes | None, headers: Mapping[str, str
             deadline: float, timeout: float, max_bytes: int,
             credentials: Credentials | None, ok: Callable[[int], bool],
             label: str, status_names: Mapping[int, str]) -> Response:
-    """One attempt, following same-origin redirects and answering one Digest challenge."""
+    """One attempt: same-origin redirects, one Digest challenge, one bare-401 probe."""
     origin = _origin(urllib.parse.urlsplit(url))
     current = url
-    answered = False
+    answered = False  # a Digest challenge was answered (once per request)
+    bare = False  # the next request goes without Authorization, to obtain a challenge
+    probed = False  # that was done already
     redirects = 0
+    send_headers = dict(headers)
     while redirects <= MAX_REDIRECTS:
-        send = dict(headers)
-        if credentials is not None:
-            send["Authorization"] = credentials.authorization(method, current, body)
+        send = dict(send_headers)
+        sent_authorization = ""
+        if credentials is not None and not bare:
+            sent_authorization = credentials.authorization(method, current, body)
+            send["Authorization"] = sent_authorization
+        bare = False
         response = _once(method, current, body, send, deadline, timeout, max_bytes, label)
         status = response.status
         if status == 401 and credentials is not None and not answered:
+            offered = response.headers.get("www-authenticate", "")
             try:
-                challenged = credentials.take_challenge(
-                    current, response.headers.get("www-authenticate", ""))
+                challenged = credentials.take_challenge(current, offered)
             except ValueError as exc:
                 reason = f"HTTP {status} {response.reason}".rstrip()
                 raise HTTPStatusError(f"{label}: authentication failed ({reason}: {exc})",
                                       status) from None
             if challenged:
                 answered = True  # once per request: a second 401 is a refusal
+                continue
+            if not offered.strip() and sent_authorization.startswith("Basic ") \
+                    and not probed:
+                # A bare 401 to Basic says neither "wrong password" nor which scheme the
+                # server wants (Virtuoso's Graph Store): ask once more without
+                # credentials, which is how such a server shows its Digest challenge.
+                bare = probed = True
                 continue
         if status in _REDIRECTS:
             target = response.headers.get("location", "")
@@ -307,25 +346,55 @@ def _follow(method: str, url: str, body: bytes | None, headers: Mapping[str, str
             if parts.scheme not in ("http", "https") or _origin(parts) != origin:
                 raise RemoteError(f"{label}: HTTP {status} redirect to {target} refused "
                                   "(another host, port or scheme)")
+            if status == 303 and method not in ("GET", "HEAD"):
+                # RFC 9110 15.4.4: the answer is elsewhere, to be fetched with GET.
+                method, body = "GET", None
+                send_headers = {k: v for k, v in send_headers.items()
+                                if k.lower() not in _BODY_HEADERS}
             current = target
             redirects += 1
             continue
+        encoding = _content_encoding(response)
         if ok(status):
+            if encoding and response.body:
+                raise RemoteError(
+                    f"{label}: HTTP {status}: answer sent with Content-Encoding {encoding}, "
+                    "which the request did not accept (it asked for Accept-Encoding: "
+                    "identity only); refused")
             return response
-        detail = _snippet(response.body, credentials)
+        detail = (f"(a body in Content-Encoding {encoding})" if encoding and response.body
+                  else _snippet(response.body, credentials))
         reason = f"HTTP {status} {response.reason}".rstrip()
         if status in status_names:
             reason += f" ({status_names[status]})"
         if status in (401, 403):
             raise HTTPStatusError(f"{label}: authentication failed ({reason})", status)
         if status == 206:
-            raise HTTPStatusError(f"{label}: {reason}: a partial answer is not an answer",
+            raise HTTPStatusError(f"{label}: {reason}: the server sent part of the answer "
+                                  f"(a partial answer is not an answer{_partial(response)})",
                                   status)
         message = f"{label}: {reason}" + (f": {detail}" if detail else "")
         if status >= 500:
             raise _Retry(message, status=status)
         raise HTTPStatusError(message, status)
     raise RemoteError(f"{label}: more than {MAX_REDIRECTS} redirects")
+
+
+def _content_encoding(response: Response) -> str:
+    """The answer's Content-Encoding when it is not ``identity`` (lower case), else ''."""
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    return ", ".join(codings)
+
+
+def _partial(response: Response) -> str:
+    """What a 206 says about itself: a row cap, or Virtuoso's reason (X-SQL-Message)."""
+    notes = []
+    for name in (MAXROWS_HEADER, TRUNCATED_HEADER, "X-SQL-Message"):
+        value = response.headers.get(name.lower())
+        if value:
+            notes.append(f"{name}: {' '.join(value.split())[:160]}")
+    return "; " + "; ".join(notes) if notes else ""
 
 
 def _once(method: str, url: str, body: bytes | None, headers: Mapping[str, str],
@@ -392,6 +461,8 @@ def _once(method: str, url: str, body: bytes | None, headers: Mapping[str, str],
         except (TimeoutError, OSError, http.client.HTTPException) as exc:
             if expired.is_set() or time.monotonic() >= deadline - 0.05:
                 raise RemoteError(f"{label}: timed out after {timeout:g} s") from exc
+            if _malformed(exc):  # the same server would answer the same way again
+                raise RemoteError(f"{label}: malformed HTTP answer ({_reason(exc)})") from exc
             if isinstance(exc, TimeoutError):
                 raise _Retry(f"no data for {idle:g} s", timed_out=True) from exc
             raise _Retry(f"{label}: connection lost ({_reason(exc)})") from exc
@@ -405,6 +476,16 @@ def _once(method: str, url: str, body: bytes | None, headers: Mapping[str, str],
     finally:
         timer.cancel()
         conn.close()
+
+
+def _malformed(exc: BaseException) -> bool:
+    """Whether ``exc`` says the answer broke HTTP (too many or too long headers, a status
+    line that is not HTTP), rather than that the connection went away mid-answer."""
+    if isinstance(exc, (ConnectionError, http.client.IncompleteRead)):
+        return False  # RemoteDisconnected is a BadStatusLine, and worth a retry
+    return type(exc) is http.client.HTTPException or isinstance(exc, (
+        http.client.LineTooLong, http.client.BadStatusLine, http.client.UnknownProtocol,
+        http.client.UnknownTransferEncoding))
 
 
 def _reason(exc: BaseException) -> str:
@@ -467,15 +548,74 @@ def sparql_select(
                             credentials=credentials, label=endpoint,
                             status_names=SPARQLWRAPPER_NAMES)
     invalid = f"{endpoint}: HTTP {response.status}: endpoint returned invalid SPARQL JSON"
-    if response.content_type not in SPARQL_JSON_TYPES:
+    _check_whole(response, endpoint)
+    if not _is_json(response.content_type, headers.get("Accept", "")):
         shown = response.content_type or "no Content-Type"
         raise RemoteError(f"{invalid} (Content-Type {shown})")
     try:
         data: Any = json.loads(response.body.decode("utf-8"))
-        return from_sparql_json(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        result = from_sparql_json(data)
+        _check_terms(result)
+    except RecursionError as exc:
+        raise RemoteError(f"{invalid} (nested too deep)") from exc
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
         detail = " ".join(str(exc).split())[:120]
         raise RemoteError(f"{invalid} ({detail})") from exc
+    _check_row_cap(response, endpoint, result)
+    return result
+
+
+def _is_json(content_type: str, accept: str) -> bool:
+    """Whether a media type is SPARQL JSON, or a JavaScript label the request asked for."""
+    if content_type in SPARQL_JSON_TYPES:
+        return True
+    asked = {item.split(";")[0].strip().lower() for item in accept.split(",")}
+    return content_type in JAVASCRIPT_TYPES and content_type in asked
+
+
+def _check_terms(result: QueryResult) -> None:
+    """ValueError when a parsed term has a datatype or language that is not a string."""
+    from .results import Literal
+
+    for row in result.rows:
+        for term in row:
+            if isinstance(term, Literal) and not (
+                    isinstance(term.datatype, str)
+                    and (term.language is None or isinstance(term.language, str))):
+                raise ValueError("a literal's datatype or xml:lang is not a string")
+
+
+def _check_whole(response: Response, endpoint: str) -> None:
+    """RemoteError when the server says it cut the answer (``trilat-kg serve --max-rows``)."""
+    value = response.headers.get(TRUNCATED_HEADER.lower())
+    if value is not None:
+        raise RemoteError(_cut(endpoint, response.status, TRUNCATED_HEADER, value))
+
+
+def _check_row_cap(response: Response, endpoint: str, result: QueryResult) -> None:
+    """RemoteError when Virtuoso's ``X-SPARQL-MaxRows`` cap was reached by this answer.
+
+    Virtuoso sends the header when the answer has as many rows as its ``ResultSetMaxRows``
+    (it cannot tell whether more were left out, and neither can the client); an answer
+    with fewer rows than the cap is whole, whatever a server says.
+    """
+    value = response.headers.get(MAXROWS_HEADER.lower())
+    if value is None:
+        return
+    try:
+        cap = int(value.strip())
+    except ValueError:
+        cap = 0
+    if cap <= 0 or len(result.rows) >= cap:
+        raise RemoteError(_cut(endpoint, response.status, MAXROWS_HEADER, value))
+
+
+def _cut(endpoint: str, status: int, header: str, value: str) -> str:
+    shown = " ".join(value.split())[:40]
+    rows = f" to {shown} rows" if shown.isdigit() else ""
+    return (f"{endpoint}: HTTP {status}: the server cut the answer{rows} (header {header}: "
+            f"{shown}); the partial answer is not shown: narrow the query or raise the "
+            "server's row cap")
 
 
 def run_remote(
