@@ -31,6 +31,7 @@ from trilat_kg.cli import cli
 from trilat_kg.digest import DigestSession, parse_challenges
 from trilat_kg.errors import RemoteError, UsageError
 from trilat_kg.push import graph_store_url, push
+from trilat_kg.queries import run_query
 from trilat_kg.remote import http_request, sparql_select
 from trilat_kg.resources import GRAPHS
 from trilat_kg.store import load_store
@@ -90,7 +91,8 @@ def test_cli_push_with_graph_prefix(oxigraph_server) -> None:  # type: ignore[no
     assert {g: int(n) for g, n in rows[1:]} == counts
     graphs = sparql_select(endpoint, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert {str(r[0]) for r in graphs.rows} == set(counts)
-    assert "pushed and verified 4 graphs" in result.stderr
+    # a union default graph: nothing to warn about
+    assert result.stderr == "trilat-kg: pushed and verified 4 graphs\n"
 
 
 def test_push_with_extra_data_adds_the_user_graph(oxigraph_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -101,6 +103,94 @@ def test_push_with_extra_data_adds_the_user_graph(oxigraph_server, tmp_path: Pat
     counts = push(endpoint, extra=[mine])
     assert counts["https://w3id.org/trilat-kg/graphs/user"] == 2
     assert push(endpoint, extra=[mine]) == counts  # blank nodes are not duplicated by a PUT
+
+
+# ---------------------------------------------------------------- the store's default graph
+
+STATES = ("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
+          "{ ?s a <https://w3id.org/trilat-kg/ontology#State> }")
+
+
+@pytest.fixture
+def plain_oxigraph(oxigraph_binary: str) -> Iterator[str]:
+    """A fresh in-memory Oxigraph *without* --union-default-graph: its default graph is a
+    graph of its own, empty until something is put there. Returns the query endpoint."""
+    import socket
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([oxigraph_binary, "serve", "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):  # until it answers (bounded; not a timed assertion)
+            if proc.poll() is not None:
+                pytest.fail("oxigraph exited")
+            try:
+                with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                        base + "/query?query=ASK%7B%7D", timeout=1):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        yield base + "/query"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def local_default_size() -> int:
+    import pyoxigraph as ox
+
+    return sum(1 for _ in load_store().quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def test_push_warns_when_the_default_graph_is_not_the_union(plain_oxigraph: str) -> None:
+    result = run_push("--endpoint", plain_oxigraph, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    warning, done = result.stderr.splitlines()
+    assert warning == (
+        f"trilat-kg: warning: {plain_oxigraph}: the store's default graph does not include the "
+        "named graphs, so queries without GRAPH (every canned query) will answer empty; make "
+        "the default graph their union (Oxigraph: serve --union-default-graph; Jena/Fuseki: "
+        "tdb2:unionDefaultGraph true, or --set tdb:unionDefaultGraph=true) or push again with "
+        "--default-graph to PUT their merge into the default graph")
+    assert done == "trilat-kg: pushed and verified 4 graphs"
+    # what the warning says is so: the counts are right, and a canned query finds nothing
+    rows = [line.split(",") for line in result.stdout.strip().splitlines()[1:]]
+    assert {g: int(n) for g, n in rows} == local_counts()
+    assert str(sparql_select(plain_oxigraph, STATES).rows[0][0]) == "0"
+    empty = CliRunner().invoke(cli, ["query", "state-identifier-crosswalk", "--endpoint",
+                                     plain_oxigraph, "--format", "csv"])
+    assert empty.exit_code == 0 and empty.stdout.count("\n") == 1  # the header only
+
+
+def test_push_default_graph_puts_the_merge_into_it(plain_oxigraph: str) -> None:
+    warnings: list[str] = []
+    counts = push(plain_oxigraph, default_graph=True, warn=warnings.append)
+    assert counts == local_counts()
+    assert warnings == []
+    assert str(sparql_select(plain_oxigraph, STATES).rows[0][0]) == "7"
+    # the merge is a set: the triples two graphs share are there once, as in the embedded
+    # store's default graph (6452 triples, not the 6459 of the four graphs added up)
+    total = sparql_select(plain_oxigraph, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(str(total.rows[0][0])) == local_default_size() < sum(counts.values())
+    for slug in ("state-identifier-crosswalk", "agreements-of-actor"):
+        assert run_query(slug, endpoint=plain_oxigraph, timeout=30) == run_query(slug), slug
+    assert push(plain_oxigraph, default_graph=True, warn=warnings.append) == counts
+    assert int(str(sparql_select(plain_oxigraph, "SELECT (COUNT(*) AS ?n) WHERE "
+                                 "{ ?s ?p ?o }").rows[0][0])) == local_default_size()
+    assert warnings == []
+
+
+def test_push_to_a_union_store_gives_no_warning(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+    endpoint = oxigraph_server() + "/query"
+    assert push(endpoint, warn=warnings.append) == local_counts()
+    assert warnings == []
 
 
 # ---------------------------------------------------------------- the Graph Store URL
@@ -132,6 +222,9 @@ class _Store(http.server.BaseHTTPRequestHandler):
     graphs: ClassVar[dict[str, int]] = {}
     puts: ClassVar[Counter[str]] = Counter()
     auth_seen: ClassVar[list[str]] = []
+    asks: ClassVar[list[str]] = []
+    #: (port, Authorization) of every query (COUNT, ASK) the store answered
+    query_auth: ClassVar[list[tuple[int, str]]] = []
     in_flight: ClassVar[int] = 0
     max_in_flight: ClassVar[int] = 0
     lock = threading.Lock()
@@ -181,7 +274,15 @@ class _Store(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"]))
                                      .decode("utf-8"))
-        match = re.search(r"GRAPH <([^>]*)>", form["query"][0])
+        query = form["query"][0]
+        type(self).query_auth.append((self.server.server_address[1],
+                                      self.headers.get("Authorization", "")))
+        if query.startswith("ASK"):  # the default-graph probe: this store is a union store
+            type(self).asks.append(query)
+            self._reply(200, json.dumps({"head": {}, "boolean": True}).encode(),
+                        "application/sparql-results+json")
+            return
+        match = re.search(r"GRAPH <([^>]*)>", query)
         assert match is not None
         count = type(self).graphs.get(match[1], 0)
         body = {"head": {"vars": ["n"]}, "results": {"bindings": [
@@ -197,6 +298,8 @@ def fake_store() -> Iterator[str]:
     _Store.graphs.clear()
     _Store.puts.clear()
     _Store.auth_seen.clear()
+    _Store.asks.clear()
+    _Store.query_auth.clear()
     _Store.max_in_flight = 0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
     server.daemon_threads = True
@@ -243,7 +346,7 @@ def test_401_is_authentication_failed_and_never_echoes_the_password(fake_store: 
         assert PASSWORD not in output
         assert token not in output
     # A bare 401 (no challenge) is asked once more without credentials, to learn the
-    # scheme (Virtuoso's Graph Store answers Basic so); a 401 to that is final.
+    # scheme (see the Virtuoso test below); a 401 to that is final, never retried.
     assert _Store.puts["auth"] == 2, "a 401 is not retried"
     assert _Store.auth_seen == ["Basic " + token, ""]
 
@@ -274,6 +377,40 @@ def test_credentials_are_not_taken_from_the_command_line(fake_store: str) -> Non
 def test_no_credentials_sends_no_authorization(fake_store: str) -> None:
     push(fake_store + "/ok/query")
     assert set(_Store.auth_seen) == {""}
+
+
+def test_401_without_credentials_says_how_to_give_them(fake_store: str) -> None:
+    result = run_push("--endpoint", fake_store + "/auth/query")
+    assert result.exit_code == 3
+    assert result.stderr == (f"trilat-kg: error: {fake_store}/auth/data: authentication failed "
+                             "(HTTP 401 Unauthorized); no credentials were given: set "
+                             "TRILAT_KG_USER and TRILAT_KG_PASSWORD, or a netrc entry for the "
+                             "store's host\n")
+
+
+def test_credentials_go_to_the_store_origin_only(fake_store: str) -> None:
+    """--store on one origin, --endpoint on another: the queries carry no credentials."""
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+    other.daemon_threads = True
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{other.server_address[1]}/ok/query"
+        env = {"TRILAT_KG_USER": "pusher", "TRILAT_KG_PASSWORD": PASSWORD}
+        result = run_push("--endpoint", endpoint, "--store", fake_store + "/ok/data", env=env)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert result.exit_code == 0, result.stderr
+    token = base64.b64encode(f"pusher:{PASSWORD}".encode()).decode()
+    assert _Store.auth_seen == ["Basic " + token] * len(GRAPHS)  # the PUTs, to the store
+    assert _Store.query_auth == [(other.server_address[1], "")] * (len(GRAPHS) + 1)
+
+
+def test_same_origin_queries_carry_the_credentials(fake_store: str) -> None:
+    env = {"TRILAT_KG_USER": "pusher", "TRILAT_KG_PASSWORD": PASSWORD}
+    assert run_push("--endpoint", fake_store + "/ok/query", env=env).exit_code == 0
+    token = base64.b64encode(f"pusher:{PASSWORD}".encode()).decode()
+    assert {auth for _, auth in _Store.query_auth} == {"Basic " + token}
 
 
 def test_concurrent_pushes_to_one_store_take_turns(fake_store: str) -> None:
@@ -345,6 +482,8 @@ class _DigestStore(_Store):
     """
 
     offers: ClassVar[list[str]] = []
+    #: Answer a Basic attempt with a bare 401, no challenge at all (what Virtuoso 7 does)
+    bare_to_basic: ClassVar[bool] = False
     nonces: ClassVar[dict[str, int]] = {}
     seen: ClassVar[list[tuple[str, str]]] = []
     accepted: ClassVar[list[str]] = []
@@ -386,6 +525,9 @@ class _DigestStore(_Store):
         return ok
 
     def _challenge(self) -> None:
+        if self.bare_to_basic and self.headers.get("Authorization", "").startswith("Basic "):
+            self._reply(401, b"")
+            return
         nonce = secrets.token_hex(12)
         with type(self).lock:
             type(self).nonces[nonce] = 0
@@ -398,6 +540,15 @@ class _DigestStore(_Store):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_HEAD(self) -> None:
+        """Like Virtuoso: challenged as any request, then 501 (HEAD is not implemented)."""
+        if not self._valid():
+            self._challenge()
+            return
+        self.send_response(501)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_PUT(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -427,15 +578,17 @@ DIGEST_CHALLENGE = 'Digest realm="{realm}", nonce="{nonce}", opaque="{opaque}"'
 
 
 @pytest.fixture
-def digest_store() -> Iterator[Callable[[list[str]], str]]:
-    """A factory: ``digest_store(offers)`` starts a :class:`_DigestStore`, returns its URL."""
+def digest_store() -> Iterator[Callable[..., str]]:
+    """A factory: ``digest_store(offers, bare_to_basic=False)`` starts a
+    :class:`_DigestStore` and returns its URL."""
     servers: list[http.server.ThreadingHTTPServer] = []
-    for store in (_Store.graphs, _Store.puts, _Store.auth_seen, _DigestStore.nonces,
+    for store in (_Store.graphs, _Store.puts, _Store.auth_seen, _Store.asks, _DigestStore.nonces,
                   _DigestStore.seen, _DigestStore.accepted, _DigestStore.bodies):
         store.clear()
 
-    def start(offers: list[str]) -> str:
+    def start(offers: list[str], bare_to_basic: bool = False) -> str:
         _DigestStore.offers = offers
+        _DigestStore.bare_to_basic = bare_to_basic
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DigestStore)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -471,15 +624,45 @@ def test_digest_push_succeeds_and_counts_are_verified(
         assert len(Graph().parse(data=body, format="nt")) == expected[graph]
     assert set(_DigestStore.bodies) == set(expected)
     assert set(_DigestStore.accepted) == {algorithm}
-    assert len(_DigestStore.accepted) == 2 * len(expected)  # every PUT and every COUNT
-    # Only the very first request goes out before the server asked for Digest; after the
-    # challenge every request answers it at once (one 401 in all, no Basic any more).
+    # the HEAD that settles the scheme, every PUT, every COUNT and the default-graph ASK
+    assert len(_DigestStore.accepted) == 2 * len(expected) + 2
+    # Only the very first request (a HEAD, no body) goes out before the server asked for
+    # Digest; after the challenge every request answers it at once (one 401 in all).
     headers = [header for _, header in _DigestStore.seen]
-    assert sum(header.startswith("Basic ") for header in headers) <= 1
-    assert len(headers) == 2 * len(expected) + 1
+    assert headers[0].startswith("Basic ")
+    assert not any(header.startswith("Basic ") for header in headers[1:])
+    assert len(headers) == 2 * len(expected) + 3
+    assert [method for method, _ in _DigestStore.seen[:3]] == ["HEAD", "HEAD", "PUT"]
     assert "pushed and verified 4 graphs" in result.stderr
     for output in (result.stdout, result.stderr):
         assert PASSWORD not in output
+
+
+def test_digest_after_a_bare_401_to_basic(digest_store: Callable[..., str]) -> None:
+    """Virtuoso 7 answers Basic with a 401 that names no scheme: ask again without
+    credentials, take the Digest challenge that brings, and push (like curl --digest)."""
+    base = digest_store([DIGEST_CHALLENGE + ', algorithm=MD5, qop="auth"'], bare_to_basic=True)
+    env = {"TRILAT_KG_USER": DIGEST_USER, "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", base + "/digest/query", "--format", "csv", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert _DigestStore.graphs == local_counts()
+    schemes = [header.split(" ")[0] for _, header in _DigestStore.seen]
+    # Basic (bare 401), nothing (challenge), then Digest for everything after; the three
+    # negotiating requests are HEADs, so no graph is uploaded more than once
+    assert schemes[:3] == ["Basic", "", "Digest"]
+    assert set(schemes[2:]) == {"Digest"}
+    assert [method for method, _ in _DigestStore.seen[:4]] == ["HEAD", "HEAD", "HEAD", "PUT"]
+    assert len(schemes) == 2 * len(GRAPHS) + 4
+    assert result.stderr == "trilat-kg: pushed and verified 4 graphs\n"
+
+
+def test_bare_401_to_the_probe_too_is_authentication_failed(fake_store: str) -> None:
+    env = {"TRILAT_KG_USER": "pusher", "TRILAT_KG_PASSWORD": PASSWORD}
+    result = run_push("--endpoint", fake_store + "/auth/query", env=env)
+    assert result.exit_code == 3
+    assert result.stderr.count("\n") == 1
+    assert "authentication failed (HTTP 401 Unauthorized)" in result.stderr
+    assert "no credentials were given" not in result.stderr
 
 
 def test_digest_wrong_password_is_authentication_failed(
@@ -492,8 +675,9 @@ def test_digest_wrong_password_is_authentication_failed(
     assert result.exit_code == 3
     assert f"trilat-kg: error: {base}/digest/data: authentication failed (HTTP 401" \
         in result.stderr
-    # The challenge is answered once; the second 401 is final (no retry, no second answer).
-    assert [method for method, _ in _DigestStore.seen] == ["PUT", "PUT"]
+    # The challenge is answered once; the second 401 is final (no retry, no second answer),
+    # and it comes to the bodiless HEAD: no graph was sent, none written.
+    assert [method for method, _ in _DigestStore.seen] == ["HEAD", "HEAD"]
     answer = _DigestStore.seen[1][1]
     assert answer.startswith("Digest ") and 'algorithm=SHA-256' in answer
     response = _digest_fields(answer)["response"]

@@ -7,6 +7,15 @@ blank-node triples twice). After every graph is in, the triple count of each is 
 by a ``COUNT`` query on the query endpoint, so a store that accepted less than it was
 sent (a size limit, a proxy that cut the body) is caught.
 
+Then the store's *default* graph is probed: one ``ASK`` without ``GRAPH`` for a triple of
+each pushed graph (IRIs only, so no literal normalization of the store can hide it). Every
+canned query runs against the default graph, so a store whose default graph is not the
+union of its named graphs (Oxigraph without ``--union-default-graph``, a Fuseki TDB2
+dataset without ``tdb2:unionDefaultGraph``) would answer them all empty: push says so in
+one warning line and what to set. With ``default_graph=True`` (``--default-graph``) it
+also PUTs the RDF merge of the pushed graphs (a set; blank nodes kept apart per graph)
+into the store's default graph (``<store>?default``) and checks the probe again.
+
 Each graph goes as N-Triples with ``Content-Type: text/turtle``: N-Triples is a subset of
 Turtle, and every GSP server (Oxigraph, Fuseki, GraphDB, Virtuoso) accepts Turtle, while
 some older ones do not know ``application/n-triples``.
@@ -26,7 +35,9 @@ query endpoint                         Graph Store
 Credentials come from the environment (``TRILAT_KG_USER`` and ``TRILAT_KG_PASSWORD``) or
 a netrc file (``$NETRC`` or ``~/.netrc``, the entry for the store's host), never from the
 command line (where ``ps`` and the shell history would show them); they are sent only to
-the store's origin (cross-origin redirects are refused) and scrubbed from any message.
+the store's origin (cross-origin redirects are refused) and scrubbed from any message. The
+verification queries carry them only when the query endpoint has that same origin (a
+query endpoint elsewhere gets its own netrc entry, or nothing).
 
 Concurrent pushes to one store from one machine take turns: an advisory lock file per
 store URL in the temporary folder (``fcntl.flock``, where the platform has it).
@@ -38,10 +49,11 @@ import contextlib
 import hashlib
 import os
 import re
+import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +64,7 @@ from .remote import (
     HTTPStatusError,
     check_url,
     http_request,
+    same_origin,
     sparql_select,
 )
 from .resources import GRAPH_BASE
@@ -60,6 +73,13 @@ __all__ = ["credentials_for", "graph_store_url", "push"]
 
 #: Retries of one PUT after the first attempt (it is idempotent, so retrying is safe).
 PUT_RETRIES = 3
+#: The warning when queries without GRAPH would not see the pushed graphs.
+DEFAULT_GRAPH_WARNING = (
+    "trilat-kg: warning: {endpoint}: the store's default graph does not include the named "
+    "graphs, so queries without GRAPH (every canned query) will answer empty; make the "
+    "default graph their union (Oxigraph: serve --union-default-graph; Jena/Fuseki: "
+    "tdb2:unionDefaultGraph true, or --set tdb:unionDefaultGraph=true) or push again with "
+    "--default-graph to PUT their merge into the default graph")
 _IRI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\\x7f]*\Z")
 
 
@@ -92,6 +112,11 @@ def credentials_for(url: str) -> Credentials | None:
         return Credentials(user, password)
     if user or password:
         raise UsageError("set both TRILAT_KG_USER and TRILAT_KG_PASSWORD, or neither")
+    return _netrc_credentials(url)
+
+
+def _netrc_credentials(url: str) -> Credentials | None:
+    """The netrc entry (``$NETRC`` or ``~/.netrc``) for the host of ``url``, if any."""
     import netrc
 
     path = Path(os.environ.get("NETRC") or Path.home() / ".netrc")
@@ -169,13 +194,18 @@ def push(
     extra: Sequence[Path | str] = (),
     timeout: float = REMOTE_TIMEOUT,
     retries: int = PUT_RETRIES,
+    default_graph: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """PUT each named graph of the dataset (and ``extra`` files) to the store; verify counts.
 
     ``endpoint`` is the store's SPARQL query endpoint (used to verify); ``store`` its Graph
     Store URL (derived from ``endpoint`` when not given); ``graph_prefix`` replaces
     ``https://w3id.org/trilat-kg/graphs/`` in the graph names. ``timeout`` is the total
-    deadline of each request. Returns ``{graph IRI: triples verified}``.
+    deadline of each request. ``default_graph`` also PUTs the merge of the pushed graphs
+    into the store's default graph. When the store's default graph does not see the pushed
+    data, ``warn`` gets one line saying so (default: printed on stderr). Returns
+    ``{graph IRI: triples verified}``.
     """
     check_url(endpoint)
     store = store or graph_store_url(endpoint)
@@ -184,28 +214,134 @@ def push(
         raise UsageError(f"invalid --graph-prefix IRI {graph_prefix!r}")
     graphs = _graphs(extra, graph_prefix)
     credentials = credentials_for(store)
+    # Credentials go to the store's origin only: a query endpoint elsewhere gets its own.
+    query_credentials = credentials if same_origin(endpoint, store) else \
+        _netrc_credentials(endpoint)
     done: dict[str, int] = {}
-    with _store_lock(store, timeout * (retries + 1) * max(1, len(graphs))):
+    with _store_lock(store, timeout * (retries + 1) * (max(1, len(graphs)) + 2)):
+        if graphs:
+            _negotiate(_graph_url(store, graphs[0][0]), store, timeout, credentials)
         for index, (graph, body, _sent) in enumerate(graphs):
-            try:
-                http_request("PUT", _graph_url(store, graph), body=body,
-                             headers={"Content-Type": "text/turtle; charset=utf-8"},
-                             timeout=timeout, retries=retries, idempotent=True,
-                             credentials=credentials, ok=lambda s: s in (200, 201, 204),
-                             label=store)
-            except HTTPStatusError as exc:
-                if exc.status in (401, 403):
-                    raise  # refused before anything was written
-                raise RemoteError(_unknown(str(exc), graph, index, len(graphs))) from exc
-            except RemoteError as exc:
-                raise RemoteError(_unknown(str(exc), graph, index, len(graphs))) from exc
+            _put(_graph_url(store, graph), body, store, timeout, retries, credentials,
+                 graph, index, len(graphs))
         for graph, _body, count in graphs:
-            found = _remote_count(endpoint, graph, timeout, credentials)
+            found = _remote_count(endpoint, graph, timeout, query_credentials)
             if found != count:
                 raise RemoteError(f"{endpoint}: graph <{graph}> holds {found} triples after "
                                   f"the push, {count} were sent")
             done[graph] = found
+        probes = _probes(graphs)
+        if default_graph:
+            separator = "&" if "?" in store else "?"
+            _put(store + separator + "default", _merge(graphs), store, timeout, retries,
+                 credentials, "default graph", len(graphs), len(graphs))
+            if probes and not _default_sees(endpoint, probes, timeout, query_credentials):
+                raise RemoteError(f"{endpoint}: the store accepted the merge into its default "
+                                  "graph, but queries without GRAPH do not see it")
+        elif probes and not _default_sees(endpoint, probes, timeout, query_credentials):
+            (warn or _stderr)(DEFAULT_GRAPH_WARNING.format(endpoint=endpoint))
     return done
+
+
+def _negotiate(url: str, store: str, timeout: float, credentials: Credentials | None) -> None:
+    """Settle authentication with a bodiless ``HEAD`` before any graph is uploaded.
+
+    A store that wants credentials may answer a PUT with 401 before reading its body and
+    close the connection (Virtuoso does), which the client sees as a broken pipe, not as
+    the 401. A HEAD carries no body: its 401 arrives whole, so the Digest challenge is
+    taken here (after the bare-401 probe, see :mod:`trilat_kg.remote`) and every PUT
+    answers it at once; and a refusal is reported before anything was written. Any other
+    status (200, 404, 405, 501 ...) says nothing about the PUT and is left to it.
+    """
+    try:
+        http_request("HEAD", url, timeout=timeout, retries=0, credentials=credentials,
+                     ok=lambda status: status not in (401, 403), label=store)
+    except HTTPStatusError as exc:
+        if exc.status == 401 and credentials is None:
+            raise HTTPStatusError(f"{exc}; no credentials were given: set TRILAT_KG_USER and "
+                                  "TRILAT_KG_PASSWORD, or a netrc entry for the store's host",
+                                  exc.status) from exc
+        if exc.status in (401, 403):
+            raise
+
+
+def _put(url: str, body: bytes, store: str, timeout: float, retries: int,
+         credentials: Credentials | None, graph: str, index: int, total: int) -> None:
+    """One Graph Store PUT; a failure says which graph's remote state is unknown."""
+    try:
+        http_request("PUT", url, body=body,
+                     headers={"Content-Type": "text/turtle; charset=utf-8"},
+                     timeout=timeout, retries=retries, idempotent=True,
+                     credentials=credentials, ok=lambda s: s in (200, 201, 204),
+                     label=store)
+    except HTTPStatusError as exc:
+        if exc.status == 401 and credentials is None:
+            raise HTTPStatusError(f"{exc}; no credentials were given: set TRILAT_KG_USER and "
+                                  "TRILAT_KG_PASSWORD, or a netrc entry for the store's host",
+                                  exc.status) from exc
+        if exc.status in (401, 403):
+            raise  # refused before anything was written
+        raise RemoteError(_unknown(str(exc), graph, index, total)) from exc
+    except RemoteError as exc:
+        raise RemoteError(_unknown(str(exc), graph, index, total)) from exc
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _parse(body: bytes, index: int) -> Iterator[Any]:
+    """The triples of one graph as sent (Turtle, which includes N-Triples).
+
+    Blank nodes are renamed apart per graph (``index``), as an RDF merge keeps them.
+    """
+    import pyoxigraph as ox
+
+    def rename(term: Any) -> Any:
+        return ox.BlankNode(f"g{index}x{term.value}") if isinstance(term, ox.BlankNode) \
+            else term
+
+    for quad in ox.parse(body, format=ox.RdfFormat.TURTLE):
+        yield ox.Triple(rename(quad.subject), quad.predicate, rename(quad.object))
+
+
+def _probes(graphs: Sequence[tuple[str, bytes, int]]) -> list[Any]:
+    """One triple of IRIs only from each graph that has one: what the default graph must see."""
+    import pyoxigraph as ox
+
+    probes = []
+    for index, (_graph, body, _count) in enumerate(graphs):
+        try:
+            probe = next((t for t in _parse(body, index) if isinstance(t.subject, ox.NamedNode)
+                          and isinstance(t.object, ox.NamedNode)), None)
+        except (SyntaxError, ValueError):  # not Turtle: nothing to probe the default graph with
+            probe = None
+        if probe is not None:
+            probes.append(probe)
+    return probes
+
+
+def _merge(graphs: Sequence[tuple[str, bytes, int]]) -> bytes:
+    """The RDF merge of the graphs (a set of triples) as N-Triples, in a stable order."""
+    import pyoxigraph as ox
+
+    seen = set()
+    for index, (_graph, body, _count) in enumerate(graphs):
+        seen.update(_parse(body, index))
+    text = ox.serialize(seen, format=ox.RdfFormat.N_TRIPLES) or b""
+    return b"".join(sorted(text.splitlines(keepends=True)))
+
+
+def _default_sees(endpoint: str, probes: Sequence[Any], timeout: float,
+                  credentials: Credentials | None) -> bool:
+    """Whether a query without GRAPH finds every probe triple (ASK on the default graph)."""
+    patterns = " ".join(f"{t.subject} {t.predicate} {t.object} ." for t in probes)
+    result = sparql_select(endpoint, f"ASK {{ {patterns} }}", timeout=timeout,
+                           credentials=credentials)
+    if result.boolean is None:
+        raise RemoteError(f"{endpoint}: ASK answered with rows, not true or false")
+    return result.boolean
 
 
 def _unknown(message: str, graph: str, index: int, total: int) -> str:
