@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .loader import ACCEPTED_SUFFIXES, USER_GRAPH, load_quads, read_file
+from .loader import ACCEPTED_SUFFIXES, USER_GRAPH, load_file_into, load_quads, read_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -40,7 +40,13 @@ def load_store(
     graphs of a TriG or N-Quads file. ``max_bytes`` refuses any user file larger than that
     before parsing. Raises the errors of :func:`trilat_kg.loader.read_file`.
     """
-    return store_from_quads(load_quads(extra, root=root, max_bytes=max_bytes))
+    import pyoxigraph as ox
+
+    store = store_from_quads(load_quads(root=root))
+    user = ox.NamedNode(USER_GRAPH)
+    for path in extra:
+        load_file_into(store, Path(path), user, max_bytes=max_bytes)
+    return store
 
 
 def store_from_quads(quads: Iterable[pyoxigraph.Quad]) -> pyoxigraph.Store:
