@@ -59,9 +59,12 @@ __all__ = [
     "USER_GRAPH",
     "context_document",
     "load_file_into",
+    "load_parts",
     "load_quads",
     "parse_bytes",
+    "parse_triples",
     "read_file",
+    "read_triples",
 ]
 
 #: Named graph that receives the user's own files (``--data``).
@@ -98,6 +101,31 @@ def context_document() -> dict[str, Any]:
     return doc
 
 
+def load_parts(
+    extra: Sequence[Path | str] = (),
+    *,
+    root: Path | None = None,
+    graphs: Iterable[str] | None = None,
+    max_bytes: int | None = None,
+) -> list[tuple[str, list[pyoxigraph.Quad]]]:
+    """Read the dataset as written, one ``(named graph IRI, triples)`` pair per file.
+
+    The triples are pyoxigraph quads in the default graph, as the file wrote them; the IRI
+    says which named graph they belong to: each part of :data:`trilat_kg.resources.GRAPHS`
+    (or those named in ``graphs``) its own, every ``extra`` file :data:`USER_GRAPH` (the
+    named graphs of a TriG, N-Quads or JSON-LD file included, so a user's data never enters
+    a published graph). Raises the errors of :func:`read_file`.
+    """
+    root = root or data_root()
+    parts: list[tuple[str, list[pyoxigraph.Quad]]] = []
+    for name in graphs if graphs is not None else GRAPHS:
+        for path in files_for(name, root):
+            parts.append((GRAPHS[name], read_triples(path)))
+    for path in extra:
+        parts.append((USER_GRAPH, read_triples(Path(path), max_bytes=max_bytes)))
+    return parts
+
+
 def load_quads(
     extra: Sequence[Path | str] = (),
     *,
@@ -105,28 +133,18 @@ def load_quads(
     graphs: Iterable[str] | None = None,
     max_bytes: int | None = None,
 ) -> list[pyoxigraph.Quad]:
-    """Read the dataset as written: the shipped parts, then ``extra`` files, as quads.
+    """Read the dataset as written, as quads in their named graphs (see :func:`load_parts`).
 
-    Each part of :data:`trilat_kg.resources.GRAPHS` (or those named in ``graphs``) lands in
-    its named graph; every ``extra`` file lands in :data:`USER_GRAPH`, the named graphs of a
-    TriG, N-Quads or JSON-LD file included, so a user's data never enters a published graph.
     Nothing goes to the default graph: whoever queries decides what the default graph is.
     Duplicates are kept here (the same triple from two files of one graph is one triple
     once it is put in a set, a store or a ``pyoxigraph.Dataset``).
-
-    Raises the errors of :func:`read_file`.
     """
     import pyoxigraph as ox
 
-    root = root or data_root()
     quads: list[pyoxigraph.Quad] = []
-    for name in graphs if graphs is not None else GRAPHS:
-        graph = ox.NamedNode(GRAPHS[name])
-        for path in files_for(name, root):
-            quads.extend(read_file(path, graph))
-    user = ox.NamedNode(USER_GRAPH)
-    for path in extra:
-        quads.extend(read_file(Path(path), user, max_bytes=max_bytes))
+    for iri, triples in load_parts(extra, root=root, graphs=graphs, max_bytes=max_bytes):
+        graph = ox.NamedNode(iri)
+        quads.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in triples)
     return quads
 
 
@@ -143,10 +161,18 @@ def read_file(
     line naming ``path``.
     """
 
+    import pyoxigraph as ox
+
+    return [ox.Quad(q.subject, q.predicate, q.object, graph)
+            for q in read_triples(path, max_bytes=max_bytes)]
+
+
+def read_triples(path: Path, *, max_bytes: int | None = None) -> list[pyoxigraph.Quad]:
+    """Parse one file by the rules of this module; its triples as default-graph quads."""
     path = Path(path)
     _check_file(path, max_bytes)
     fmt_name = _format_for(path)
-    return parse_bytes(_read_bytes(path, max_bytes), fmt_name, str(path), graph)
+    return parse_triples(_read_bytes(path, max_bytes), fmt_name, str(path))
 
 
 def load_file_into(
@@ -174,7 +200,7 @@ def load_file_into(
     skipped = len(_BOM) if raw.startswith(_BOM) else 0
     raw = raw[skipped:]
     simple = (fmt_name in ("TURTLE", "N_TRIPLES") and _XSD_NS not in raw and b"_:" not in raw
-              and (fmt_name == "N_TRIPLES" or b"[" not in raw))
+              and (fmt_name == "N_TRIPLES" or (b"[" not in raw and b"(" not in raw)))
     if not simple:
         quads = parse_bytes(raw, fmt_name, str(path), graph)
         store.extend(quads)
@@ -205,8 +231,17 @@ def parse_bytes(
     """Parse a document held in memory by the rules of this module (see :func:`read_file`).
 
     ``fmt_name`` is a pyoxigraph format name (a value of :data:`ACCEPTED_SUFFIXES`);
-    ``where`` names the input in messages (a path, or e.g. ``<JSON-LD input>``).
+    ``where`` names the input in messages (a path, or e.g. ``<JSON-LD input>``). Every quad
+    is put in ``graph``.
     """
+    import pyoxigraph as ox
+
+    return [ox.Quad(q.subject, q.predicate, q.object, graph)
+            for q in parse_triples(raw, fmt_name, where)]
+
+
+def parse_triples(raw: bytes, fmt_name: str, where: str) -> list[pyoxigraph.Quad]:
+    """Like :func:`parse_bytes`, the triples as default-graph quads (graph names dropped)."""
     import pyoxigraph as ox
 
     skipped = len(_BOM) if raw.startswith(_BOM) else 0
@@ -236,7 +271,9 @@ def parse_bytes(
             from exc
     if not parsed:
         raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
-    quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in parsed]
+    default = ox.DefaultGraph
+    quads = [q if isinstance(q.graph_name, default) else
+             ox.Quad(q.subject, q.predicate, q.object, default()) for q in parsed]
     _check_terms(quads, where, text, probe=base is not None)
     return quads
 
