@@ -7,6 +7,8 @@ ontology only, and compares the *set* of (focus node, path, source shape, constr
 component, severity): a missing result means a shape stopped firing, an extra one means a
 shape fires where it should not (or a fixture is sloppy). Another test demands that every
 shape is expected to fire in some fixture, so that no shape goes untested.
+
+Fixtures are parsed with their literals as written (see :func:`literal_forms_kept`).
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import rdflib
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS
@@ -37,8 +41,14 @@ from trilat_kg.validation import (
 DASH = Namespace("http://datashapes.org/dash#")
 SHAPES = Namespace("https://w3id.org/trilat-kg/shapes#")
 ONTOLOGY = URIRef("https://w3id.org/trilat-kg/ontology")
+#: (rdflib's XSD namespace object at module level makes pytest warn while collecting)
+XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 FIXTURE_DIR = Path(__file__).parent / "fixtures" / "shapes"
 FIXTURES = sorted(FIXTURE_DIR.glob("*.ttl"))
+#: The corpus of malformed values (tests/test_shape_lexical.py); compared on the focus node
+#: and property of each value only, so not part of FIXTURES.
+LEXICAL_DIR = FIXTURE_DIR / "lexical"
+LEXICAL_FIXTURES = sorted(LEXICAL_DIR.glob("*.ttl"))
 
 #: (focus node, path, source shape, constraint component, severity)
 Key = tuple[str, "str | None", str, str, str]
@@ -110,10 +120,33 @@ def _reachable_blank(graph: Graph, start: BNode | URIRef) -> set[object]:
     return seen
 
 
+@contextmanager
+def literal_forms_kept() -> Iterator[None]:
+    """Parse literals as they are written.
+
+    By default rdflib replaces the lexical form of a literal it can read by the canonical
+    form of its value: " 7"^^xsd:integer, "+7", "07" and a full-width seven all become "7", and
+    "2016-W12-5"^^xsd:date becomes "2016-03-25", so no shape could ever see the malformed
+    form. pySHACL sets ``rdflib.NORMALIZE_LITERALS`` back to True after every run, so the
+    flag is set around each parse rather than once.
+    """
+    saved = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+
+
+def parse_as_written(path: Path) -> Graph:
+    """A Turtle file, parsed with its literals as written."""
+    with literal_forms_kept():
+        return Graph().parse(path, format="turtle")
+
+
 def load_case(path: Path) -> tuple[Graph, set[Key]]:
     """Split a fixture into its data and the set of results its test case expects."""
-    graph = Graph()
-    graph.parse(path, format="turtle")
+    graph = parse_as_written(path)
     cases = list(graph.subjects(RDF.type, DASH.GraphValidationTestCase))
     assert len(cases) == 1, f"{path.name}: expected one dash:GraphValidationTestCase"
     case = cases[0]
@@ -370,7 +403,11 @@ def test_warnings_do_not_break_conformance(ontology_graph: Graph) -> None:
 
 def report_conforms(outcome: ValidationOutcome) -> object:
     """The ``sh:conforms`` of the one validation report in the report graph, as Python."""
-    graph = outcome.report_graph
+    return report_graph_conforms(outcome.report_graph)
+
+
+def report_graph_conforms(graph: Graph) -> object:
+    """The ``sh:conforms`` of the one validation report in a report graph, as Python."""
     reports = list(graph.subjects(RDF.type, SH.ValidationReport))
     assert len(reports) == 1
     values = list(graph.objects(reports[0], SH.conforms))
@@ -499,3 +536,4 @@ STEP_PREFIXES = """
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix time: <http://www.w3.org/2006/time#> .
 """
+
