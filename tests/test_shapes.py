@@ -8,13 +8,21 @@ component, severity): a missing result means a shape stopped firing, an extra on
 shape fires where it should not (or a fixture is sloppy). Another test demands that every
 shape is expected to fire in some fixture, so that no shape goes untested.
 
-Fixtures are parsed with their literals as written (see :func:`literal_forms_kept`).
+Fixtures are parsed with their literals as written (see :func:`literal_forms_kept`), and
+the last section runs Apache Jena's SHACL engine on every fixture: where Jena reads one
+differently, the fixture says so at its top and docs/model.md ("Validation engines") sums
+the differences up; the test checks that exactly those differences occur.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import subprocess
 import sys
+import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -23,7 +31,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, SKOS
 
@@ -537,3 +545,228 @@ STEP_PREFIXES = """
 @prefix time: <http://www.w3.org/2006/time#> .
 """
 
+
+# --------------------------------------------------------------------------- other engines
+# Apache Jena's SHACL engine (Debian's libapache-jena-java 4.5) runs on every fixture, and
+# its results are compared with pySHACL's on the same graph (ontology + fixture data). A
+# fixture that Jena reads differently lists each difference at its top, one line
+# "# jena: <kind> <source shape> <component> <focus node>", and says which reading it
+# follows and why; docs/model.md ("Validation engines") sums them up. The test fails on a
+# difference that is not listed and on a listed one that no longer occurs. Without java or
+# the jars it is skipped, unless TRILAT_REQUIRE_ENGINES=1 (CI), which makes it a failure.
+
+REQUIRE_ENGINES = os.environ.get("TRILAT_REQUIRE_ENGINES") == "1"
+ENGINE_FIXTURES = FIXTURES + LEXICAL_FIXTURES
+JAVA_DIR = Path("/usr/share/java")
+#: Jena's jars and the libraries they need, as Debian names them (unversioned links).
+JENA_JARS = (
+    "jena-arq", "jena-base", "jena-core", "jena-iri", "jena-shacl",
+    "commons-cli", "commons-codec", "commons-compress", "commons-io", "commons-lang3",
+    "dexx.collection", "gson", "guava", "httpclient", "httpcore", "jackson-annotations",
+    "jackson-core", "jackson-databind", "jakarta.json-api", "jsonld-java", "protobuf",
+    "slf4j-api", "slf4j-nop", "thrift", "titanium-json-ld",
+)
+#: Debian's jena-core keeps the xerces message bundles here, while its relocated classes
+#: look for them under xerces/: without a copy there, every datatype check dies with
+#: ExceptionInInitializerError.
+XERCES_BUNDLES = "org/apache/jena/ext/xerces/"
+#: Validates each data file against the shapes, in one JVM (launched from source), with the
+#: calls of ``shacl validate``: the report of DATA goes to DATA.report.nt.
+JENA_SHACL_SOURCE = """
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import org.apache.jena.graph.Graph;
+import org.apache.jena.riot.Lang;
+import org.apache.jena.riot.RDFDataMgr;
+import org.apache.jena.shacl.ShaclValidator;
+import org.apache.jena.shacl.Shapes;
+import org.apache.jena.shacl.ValidationReport;
+
+public class TrilatShacl {
+    public static void main(String[] args) throws Exception {
+        Shapes shapes = Shapes.parse(RDFDataMgr.loadGraph(args[0]));
+        for (int i = 1; i < args.length; i++) {
+            Graph data = RDFDataMgr.loadGraph(args[i]);
+            ValidationReport report = ShaclValidator.get().validate(shapes, data);
+            try (OutputStream out = new FileOutputStream(args[i] + ".report.nt")) {
+                RDFDataMgr.write(out, report.getGraph(), Lang.NTRIPLES);
+            }
+        }
+    }
+}
+"""
+DIFFERENCE_LINE = re.compile(r"^# jena: (missing|extra|repeated|differs) (\S+) (\S+) (\S+)\s*$")
+#: (kind, source shape, constraint component, focus node): shape and component by local
+#: name (the component without "ConstraintComponent"), the focus node as a full IRI.
+Difference = tuple[str, str, str, str]
+#: A result with its sh:value, as compared between engines.
+EngineResult = tuple[Key, str]
+
+
+def jena_missing() -> str | None:
+    """Why Jena's SHACL engine cannot run here, or None when it can."""
+    if shutil.which("java") is None:
+        return "no java (Debian default-jre-headless)"
+    absent = [name for name in JENA_JARS if not (JAVA_DIR / f"{name}.jar").is_file()]
+    if absent:
+        return f"jars missing from {JAVA_DIR} (Debian libapache-jena-java): {absent}"
+    return None
+
+
+def jena_classpath(workdir: Path) -> str:
+    """The xerces bundles copied where the classes look for them, then the jars."""
+    fix = workdir / "xerces-bundles"
+    with zipfile.ZipFile(JAVA_DIR / "jena-core.jar") as jar:
+        for name in jar.namelist():
+            if name.startswith(XERCES_BUNDLES) and not name.endswith((".class", "/")):
+                target = fix / "xerces" / name[len(XERCES_BUNDLES):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jar.read(name))
+    return os.pathsep.join([str(fix), *(str(JAVA_DIR / f"{name}.jar") for name in JENA_JARS)])
+
+
+def _value_key(value: object) -> str:
+    """sh:value for comparing: a plain literal is an xsd:string (RDF 1.1), blank nodes alike."""
+    if value is None:
+        return "-"
+    if isinstance(value, BNode):
+        return "_:"
+    if isinstance(value, Literal):
+        datatype = value.datatype or (None if value.language else XSD_STRING)
+        return f"{value!s}|{datatype}|{(value.language or '').lower()}"
+    return str(value)
+
+
+def engine_results(report: Graph) -> Counter[EngineResult]:
+    """Every result of a report graph (any engine's), with its sh:value, counted."""
+    out: Counter[EngineResult] = Counter()
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        severity = report.value(node, SH.resultSeverity)
+        key: Key = (
+            _node(report.value(node, SH.focusNode)),
+            path_to_str(report, report.value(node, SH.resultPath)),
+            _node(report.value(node, SH.sourceShape)),
+            _node(report.value(node, SH.sourceConstraintComponent)),
+            str(severity).rsplit("#", 1)[-1],
+        )
+        out[(key, _value_key(report.value(node, SH.value)))] += 1
+    return out
+
+
+def engine_differences(ours: Counter[EngineResult], theirs: Counter[EngineResult]
+                       ) -> set[Difference]:
+    """How the other engine's results differ from pySHACL's, result key by result key.
+
+    ``missing``: pySHACL reports it and the other engine does not; ``extra``: the reverse;
+    ``repeated``: both report it, the other engine more times (same values); ``differs``:
+    both report it, with other values.
+    """
+    by_key: dict[Key, tuple[Counter[str], Counter[str]]] = {}
+    for side, results in enumerate((ours, theirs)):
+        for (key, value), n in results.items():
+            by_key.setdefault(key, (Counter(), Counter()))[side][value] += n
+    out: set[Difference] = set()
+    for key, (mine, other) in by_key.items():
+        if mine == other:
+            continue
+        if not other:
+            kind = "missing"
+        elif not mine:
+            kind = "extra"
+        elif set(mine) == set(other) and all(other[v] >= n for v, n in mine.items()):
+            kind = "repeated"
+        else:
+            kind = "differs"
+        component = key[3].rsplit("#", 1)[-1].removesuffix("ConstraintComponent")
+        out.add((kind, key[2].rsplit("#", 1)[-1], component, key[0]))
+    return out
+
+
+def documented_differences(path: Path) -> set[Difference]:
+    """The "# jena: ..." lines at the top of a fixture, focus nodes expanded."""
+    graph = parse_as_written(path)
+    out: set[Difference] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = DIFFERENCE_LINE.match(line)
+        if match:
+            kind, shape, component, focus = match.groups()
+            if focus.startswith("<") and focus.endswith(">"):
+                iri = focus[1:-1]
+            else:
+                iri = str(graph.namespace_manager.expand_curie(focus))
+            out.add((kind, shape, component, iri))
+    return out
+
+
+def _fixture_id(path: Path) -> str:
+    return path.relative_to(FIXTURE_DIR).with_suffix("").as_posix()
+
+
+@pytest.fixture(scope="module")
+def jena_reports(tmp_path_factory: pytest.TempPathFactory,
+                 ontology_graph: Graph) -> dict[Path, Graph]:
+    """Jena's report graph for every fixture (ontology + data, as pySHACL gets them)."""
+    reason = jena_missing()
+    if reason is not None:
+        if REQUIRE_ENGINES:
+            pytest.fail(f"{reason}, and TRILAT_REQUIRE_ENGINES=1")
+        pytest.skip(reason)
+    workdir = tmp_path_factory.mktemp("jena-shacl")
+    shapes = workdir / "shapes.nt"
+    shapes_graph().serialize(shapes, format="nt", encoding="utf-8")
+    data_files: dict[Path, Path] = {}
+    for i, path in enumerate(ENGINE_FIXTURES):
+        data, _ = load_case(path)
+        target = workdir / f"{i:02d}-{path.stem}.nt"
+        (ontology_graph + data).serialize(target, format="nt", encoding="utf-8")
+        data_files[path] = target
+    source = workdir / "TrilatShacl.java"
+    source.write_text(JENA_SHACL_SOURCE, encoding="utf-8")
+    command = ["java", "-cp", jena_classpath(workdir), str(source), str(shapes),
+               *map(str, data_files.values())]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, f"Jena's SHACL run failed:\n{done.stderr[-3000:]}"
+    reports: dict[Path, Graph] = {}
+    for path, target in data_files.items():
+        with literal_forms_kept():
+            reports[path] = Graph().parse(f"{target}.report.nt", format="nt")
+    return reports
+
+
+@pytest.mark.parametrize("path", ENGINE_FIXTURES, ids=[_fixture_id(p) for p in ENGINE_FIXTURES])
+def test_jena_reads_the_fixture_as_documented(
+        path: Path, jena_reports: dict[Path, Graph], ontology_graph: Graph) -> None:
+    """Jena's results differ from pySHACL's exactly as the fixture says, and nowhere else."""
+    data, _ = load_case(path)
+    our_report = validate_fixture(ontology_graph, data).report_graph
+    ours, theirs = engine_results(our_report), engine_results(jena_reports[path])
+    assert report_graph_conforms(our_report) == report_graph_conforms(jena_reports[path]), (
+        "the engines disagree on sh:conforms")
+    assert sum(theirs.values()) > 0 or not ours, "Jena reported nothing: did it run?"
+    found = engine_differences(ours, theirs)
+    documented = documented_differences(path)
+
+    def line(d: Difference) -> str:
+        return f"# jena: {d[0]} {d[1]} {d[2]} <{d[3]}>"
+
+    report = [f"not documented: {line(d)}" for d in sorted(found - documented)]
+    report += [f"documented, did not occur: {line(d)}" for d in sorted(documented - found)]
+    assert not report, f"{_fixture_id(path)}:\n" + "\n".join(report)
+    if path in LEXICAL_FIXTURES:  # every malformed value is rejected by its shape in Jena too
+        _, expected = load_case(path)
+        rejected = {k[:3] for k, _ in theirs}
+        unrejected = sorted({k[:3] for k in expected} - rejected, key=str)
+        assert not unrejected, f"Jena accepts: {unrejected}"
+
+
+def test_engine_differences_are_in_the_docs() -> None:
+    """Every fixture that Jena reads differently is named in docs/model.md's table."""
+    model = Path(__file__).parent.parent / "docs" / "model.md"
+    text = model.read_text(encoding="utf-8")
+    assert "\n## Validation engines\n" in text
+    section = text.split("\n## Validation engines\n", 1)[1].split("\n## ", 1)[0]
+    documented = [p for p in ENGINE_FIXTURES if documented_differences(p)]
+    assert documented, "no fixture documents a difference: is the line format still parsed?"
+    for path in documented:
+        assert f"{path.relative_to(FIXTURE_DIR).as_posix()}" in section, (
+            f"{path.name} documents differences with Jena that docs/model.md does not name")
