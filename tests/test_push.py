@@ -186,6 +186,19 @@ def test_push_default_graph_puts_the_merge_into_it(plain_oxigraph: str) -> None:
     assert warnings == []
 
 
+def test_cli_push_default_graph_flag(plain_oxigraph: str) -> None:
+    """The option the warning names exists, and a stock store then answers like the embedded."""
+    warned = CliRunner().invoke(cli, ["push", "--endpoint", plain_oxigraph, "--format", "csv"])
+    assert warned.exit_code == 0, warned.output
+    assert "default graph" in warned.stderr and "--default-graph" in warned.stderr
+    result = CliRunner().invoke(cli, ["push", "--endpoint", plain_oxigraph, "--default-graph",
+                                      "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "--default-graph" not in result.stderr
+    assert "pushed and verified" in result.stderr
+    assert str(sparql_select(plain_oxigraph, STATES).rows[0][0]) == "7"
+
+
 def test_push_to_a_union_store_gives_no_warning(oxigraph_server) -> None:  # type: ignore[no-untyped-def]
     warnings: list[str] = []
     endpoint = oxigraph_server() + "/query"

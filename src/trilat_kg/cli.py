@@ -379,9 +379,14 @@ def stats(fmt: str | None, data: Sequence[Path]) -> None:
 @_data_option
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Total deadline of each request, in seconds.")
+@click.option("--default-graph", "default_graph", is_flag=True,
+              help="Also PUT the merge of the pushed graphs into the store's default graph "
+                   "(<store>?default), for a store whose default graph is not the union of "
+                   "its named graphs. Not for a store that already unions them (each triple "
+                   "would then count twice).")
 @_result_format_option
 def push(endpoint: str, store_url: str | None, graph_prefix: str | None,
-         data: Sequence[Path], timeout: float, fmt: str | None) -> None:
+         data: Sequence[Path], timeout: float, default_graph: bool, fmt: str | None) -> None:
     """Load the dataset into a triple store: one Graph Store PUT per named graph.
 
     Pushing twice leaves the same store (PUT replaces a graph). Each graph's triple count
@@ -394,7 +399,7 @@ def push(endpoint: str, store_url: str | None, graph_prefix: str | None,
     from .results import IRI, Literal, from_rows
 
     counts = run_push(endpoint, graph_prefix=graph_prefix, store=store_url,
-                      extra=tuple(data), timeout=timeout)
+                      extra=tuple(data), timeout=timeout, default_graph=default_graph)
     integer = "http://www.w3.org/2001/XMLSchema#integer"
     _render(from_rows(["graph", "triples"], [(IRI(g), Literal(str(n), integer))
                                               for g, n in counts.items()]), fmt)

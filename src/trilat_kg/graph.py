@@ -53,12 +53,15 @@ def to_rdflib(term: object) -> URIRef | BNode | Literal:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
+        # normalize=False: rdflib would otherwise rewrite "07"^^xsd:positiveInteger to "7"
+        # (and pySHACL turns that global default back on after each run), so a shape could
+        # not see the form as written.
         if term.language:
-            return Literal(term.value, lang=term.language)
+            return Literal(term.value, lang=term.language, normalize=False)
         datatype = term.datatype.value
         if datatype == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype))
+            return Literal(term.value, normalize=False)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
     raise TypeError(f"not an RDF term: {term!r}")
 
 

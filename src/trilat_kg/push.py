@@ -167,19 +167,23 @@ def _store_lock(store: str, timeout: float) -> Iterator[None]:
 
 
 def _graphs(extra: Sequence[Path | str], prefix: str | None) -> list[tuple[str, bytes, int]]:
-    """(target graph IRI, N-Triples bytes, triple count) of each non-empty local graph."""
-    import pyoxigraph as ox
+    """(target graph IRI, N-Triples bytes, triple count) of each non-empty local graph.
 
-    from .store import load_store
+    The bytes are the data as written (the loader's quads, not the query store's values), so
+    ``"5"^^xsd:positiveInteger`` reaches the store as ``xsd:positiveInteger``; each graph is
+    serialised like the N-Triples export (canonical blank nodes, sorted lines).
+    """
+    from .export import serialize
+    from .loader import load_quads
 
-    store = load_store(extra)
+    by_graph: dict[str, list[Any]] = {}
+    for quad in load_quads(extra):
+        by_graph.setdefault(quad.graph_name.value, []).append(quad)
     out = []
-    for graph in sorted(store.named_graphs(), key=lambda g: g.value):
-        if not isinstance(graph, ox.NamedNode):
-            continue
-        count = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
-        body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-        target = graph.value
+    for name in sorted(by_graph):
+        body = serialize(by_graph[name], "nt")
+        count = body.count(b"\n")
+        target = name
         if prefix is not None and target.startswith(GRAPH_BASE):
             target = prefix + target[len(GRAPH_BASE):]
         out.append((target, body, count))
