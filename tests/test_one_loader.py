@@ -201,3 +201,18 @@ def test_what_a_dependency_logs_is_one_line_without_debug() -> None:
     loud = subprocess.run([sys.executable, "-c", code, "--debug", "convert"],
                           capture_output=True, text=True, timeout=60)
     assert "Traceback" in loud.stderr
+
+
+def test_rdflib_terms_keep_the_lexical_form_even_after_pyshacl_ran() -> None:
+    """pySHACL switches rdflib's literal normalisation back on; the loader's terms stay as
+    written, so a shape sees "07"^^xsd:positiveInteger, not "7"."""
+    import pyoxigraph as ox
+
+    import trilat_kg
+    from trilat_kg.graph import to_rdflib
+
+    trilat_kg.validate()  # runs pySHACL once
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    for lexical, datatype in (("07", "positiveInteger"), ("+7", "integer"), ("1.50", "decimal")):
+        term = to_rdflib(ox.Literal(lexical, datatype=ox.NamedNode(xsd + datatype)))
+        assert str(term) == lexical
