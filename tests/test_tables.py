@@ -1,14 +1,21 @@
-"""The IR tables (actors, agreements, dyad-years, stances) and their generated codebook.
+"""The IR tables (actors, agreements, dyad-years, stances), their Stata files and codebook.
 
 What is checked: every table re-derives from the graph (a state added in a user file
-appears; cells equal the graph's values read independently with rdflib); directed dyads are
-symmetric and undirected ones are the half with ccode1 < ccode2; Japanese and Korean labels
-survive a CSV round trip; a join on COW codes against a made-up state-year frame works with
-the csv module (and with pandas when it is installed); no 0 stands for unknown, and nothing
-lies outside the coverage years; datapackage.json agrees with the CSV headers, enums and
-patterns; the CLI writes the folder, refuses ``-o -`` (exit 2) and a missing parent (exit 4);
-a failed run leaves the files of an earlier run unchanged; the committed copy of the
-codebook under docs/ is current (regenerate with ``TRILAT_REGENERATE=1``).
+appears; cells equal the graph's values read independently with rdflib); the dyad-year
+tables have one row per dyad-year, the aggregate of the agreement-level rows recomputed
+here, and (740, 732, 2017) counts the GSOMIA in force because the graph dates its entry into
+force; directed tables are symmetric and undirected ones are the half with ccode1 < ccode2;
+Japanese and Korean labels survive a CSV round trip; a join on COW codes against a made-up
+state-year frame keeps its rows with the csv module and with pandas; no 0 stands for
+unknown, and nothing lies outside the coverage years; datapackage.json agrees with the CSV
+headers, keys, enums and patterns, and frictionless validates it; each .dta file reads back
+in pandas with the codebook's variable and value labels and types; the CLI writes the folder,
+refuses ``-o -`` (exit 2) and a missing parent (exit 4); a failed run leaves the files of an
+earlier run unchanged; the committed copy of the codebook under docs/ is current
+(regenerate with ``TRILAT_REGENERATE=1``).
+
+frictionless is a test extra; without it the validation test is skipped, unless
+TRILAT_REQUIRE_ENGINES=1 (CI), where a missing validator is a failure.
 """
 
 from __future__ import annotations
@@ -22,11 +29,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from trilat_kg import tables
 from trilat_kg.cli import cli
-from trilat_kg.errors import DataError, LocalIOError
+from trilat_kg.errors import DataError, LocalIOError, UsageError
 from trilat_kg.resources import GRAPHS, files_for
 from trilat_kg.store import load_store
 
@@ -35,10 +42,24 @@ STATE = Namespace("https://w3id.org/trilat-kg/id/states/")
 AGREEMENT = Namespace("https://w3id.org/trilat-kg/id/agreements/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 REGENERATE = os.environ.get("TRILAT_REGENERATE") == "1"
+REQUIRE_ENGINES = os.environ.get("TRILAT_REQUIRE_ENGINES") == "1"
+#: A Stata variable name, and the words pandas' .dta writer refuses as names.
+STATA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,31}")
+STATA_RESERVED = frozenset({
+    "aggregate", "array", "boolean", "break", "byte", "case", "catch", "class", "colvector",
+    "complex", "const", "continue", "default", "delegate", "delete", "do", "double", "else",
+    "eltypedef", "end", "enum", "explicit", "export", "external", "float", "for", "friend",
+    "function", "global", "goto", "if", "inline", "int", "local", "long", "NULL", "pragma",
+    "protected", "quad", "rowvector", "short", "typedef", "typename", "virtual", "_all",
+    "_N", "_skip", "_b", "_pi", "str#", "in", "_pred", "strL", "_coef", "_rc", "using",
+    "_cons", "_se", "with", "_n"})
 DOCS_CODEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tables-codebook.md"
 
 CSV_FILES = ("actors.csv", "agreements.csv", "dyad_year.csv", "dyad_year_undirected.csv",
-             "stances.csv")
+             "dyad_year_agreement.csv", "stances.csv")
+DTA_FILES = tuple(name.replace(".csv", ".dta") for name in CSV_FILES)
+ALL_FILES = (*CSV_FILES, "datapackage.json", "CODEBOOK.md", *DTA_FILES)
+GSOMIA = str(AGREEMENT["japan-rok-gsomia"])
 
 EXTRA_TTL = """\
 @prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
@@ -88,8 +109,7 @@ def built(store) -> dict[str, tuple[list[str], list[list[str]]]]:
 def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tables") / "out"
     written = tables.write_tables(out)
-    assert sorted(p.name for p in written) == sorted(
-        [*CSV_FILES, "datapackage.json", "CODEBOOK.md"])
+    assert sorted(p.name for p in written) == sorted(ALL_FILES)
     return out
 
 
@@ -197,8 +217,8 @@ def test_stance_cells_equal_the_graph(built, rdf) -> None:
         assert row["quote"] in exact
         starts = {str(rdf.value(sel, OA.start)) for sel in rdf.objects(passage, OA.hasSelector)
                   if rdf.value(sel, OA.start) is not None}
-        assert row["start"] in starts
-        assert int(row["end"]) - int(row["start"]) == len(row["quote"])
+        assert row["quote_start"] in starts
+        assert int(row["quote_end"]) - int(row["quote_start"]) == len(row["quote"])
         assert row["polarity"] == str(rdf.value(claim, TRILAT.polarity)).rsplit("/", 1)[-1]
         assert row["modality"] == str(rdf.value(claim, TRILAT.modality)).rsplit("/", 1)[-1]
         assert row["as_of"] == str(rdf.value(claim, TRILAT.asOf))
@@ -220,12 +240,17 @@ def test_a_state_added_in_a_user_file_appears_in_every_table(tmp_path: Path) -> 
     row = agreements[str(AGREEMENT["testland-japan-statement"])]
     assert (row["party_ccodes"], row["signed_date"], row["signed_precision"]) == (
         "740;999", "2020-05", "month")
-    dyads = [r for r in read_csv(out / "dyad_year.csv")
+    dyads = [r for r in read_csv(out / "dyad_year_agreement.csv")
              if r["agreement_iri"] == str(AGREEMENT["testland-japan-statement"])]
     years = sorted({int(r["year"]) for r in dyads})
     last = tables.coverage_years()[1]
     assert years == list(range(2020, last + 1))
     assert {(r["ccode1"], r["ccode2"]) for r in dyads} == {("740", "999"), ("999", "740")}
+    panel = [r for r in read_csv(out / "dyad_year.csv") if r["ccode1"] == "999"]
+    assert [(r["ccode2"], r["year"]) for r in panel] == [("740", str(y))
+                                                         for y in range(2020, last + 1)]
+    assert {(r["n_agreements"], r["has_joint_statement"], r["n_stage_concluded"])
+            for r in panel} == {("1", "1", "1")}
     # ... and the published tables do not have it.
     assert str(STATE.testland) not in {r["iri"] for r in read_csv(
         tables_dir_without_extra(tmp_path) / "actors.csv")}
@@ -239,18 +264,24 @@ def tables_dir_without_extra(tmp_path: Path) -> Path:
 
 # --------------------------------------------------------------------------- dyad-years
 
+DYAD_KEY = ("ccode1", "ccode2", "year")
 
-def test_directed_dyads_are_symmetric(built) -> None:
-    rows = as_dicts(built["dyad_year"])
-    assert rows
-    keys = [(r["ccode1"], r["ccode2"], r["year"], r["agreement_iri"]) for r in rows]
-    assert len(keys) == len(set(keys)), "duplicate dyad-year-agreement rows"
-    by_key = {(r["ccode1"], r["ccode2"], r["year"], r["agreement_iri"]): r for r in rows}
-    for (a, b, year, agreement), row in by_key.items():
+
+def _twins_agree(rows: list[dict[str, str]], key: tuple[str, ...]) -> None:
+    keys = [tuple(r[k] for k in key) for r in rows]
+    assert len(keys) == len(set(keys)), f"duplicate {key} rows"
+    by_key = dict(zip(keys, rows, strict=True))
+    for k, row in by_key.items():
+        a, b, *rest = k
         assert a != b
-        twin = by_key[(b, a, year, agreement)]
-        assert {k: v for k, v in twin.items() if k not in ("ccode1", "ccode2")} == {
-            k: v for k, v in row.items() if k not in ("ccode1", "ccode2")}
+        twin = by_key[(b, a, *rest)]
+        assert {c: v for c, v in twin.items() if c not in ("ccode1", "ccode2")} == {
+            c: v for c, v in row.items() if c not in ("ccode1", "ccode2")}
+
+
+def test_directed_tables_are_symmetric(built) -> None:
+    _twins_agree(as_dicts(built["dyad_year"]), DYAD_KEY)
+    _twins_agree(as_dicts(built["dyad_year_agreement"]), (*DYAD_KEY, "agreement_iri"))
 
 
 def test_undirected_is_the_directed_half(built) -> None:
@@ -261,17 +292,87 @@ def test_undirected_is_the_directed_half(built) -> None:
     assert len(directed) == 2 * len(undirected)
 
 
+def test_one_row_per_dyad_year_aggregating_the_agreement_rows(built) -> None:
+    """dyad_year.csv is the agreement-level table aggregated, recomputed here."""
+    groups: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    for row in as_dicts(built["dyad_year_agreement"]):
+        groups.setdefault(tuple(row[k] for k in DYAD_KEY), []).append(row)
+    rows = as_dicts(built["dyad_year"])
+    assert [tuple(r[k] for k in DYAD_KEY) for r in rows] == sorted(
+        groups, key=lambda k: tuple(map(int, k)))
+    several = 0
+    for row in rows:
+        group = groups[tuple(row[k] for k in DYAD_KEY)]
+        several += len(group) > 1
+        stages = [g["stage"] for g in group]
+        assert row["n_agreements"] == str(len(group))
+        assert row["n_in_force"] == str(sum(g["in_force"] == "1" for g in group))
+        assert row["n_in_force_unknown"] == str(sum(g["in_force"] == "" for g in group))
+        assert row["n_stage_not_concluded"] == str(stages.count("not-concluded"))
+        assert row["n_stage_concluded"] == str(stages.count("concluded"))
+        assert row["n_stage_superseded"] == str(stages.count("superseded"))
+        assert (int(row["n_stage_not_concluded"]) + int(row["n_stage_concluded"])
+                + int(row["n_in_force"]) + int(row["n_stage_superseded"])
+                == int(row["n_agreements"]))
+        for kind, flag in tables.KIND_FLAGS.items():
+            in_effect = any(g["kind"] == kind and g["stage"] in ("concluded", "in-force")
+                            for g in group)
+            assert row[flag] == str(int(in_effect)), (row, flag)
+        assert row["n_carried_forward"] == str(sum(g["carried_forward"] == "1"
+                                                   for g in group))
+        assert row["agreement_iris"] == ";".join(sorted(g["agreement_iri"] for g in group))
+        assert row["atop_outside_definition"] == "1"
+    assert several, "the graph has dyad-years with several agreements: they must be one row"
+
+
+def test_japan_rok_2017_is_one_row_with_the_gsomia_in_force(built, rdf) -> None:
+    """(740, 732, 2017): one row; the GSOMIA counts as in force because the graph dates its
+    entry into force in or before 2017 and no ending step by then (read here with rdflib)."""
+    step_year: dict[str, list[int]] = {}
+    for step in set(rdf.subjects(TRILAT.stepOf, AGREEMENT["japan-rok-gsomia"])) | set(
+            rdf.objects(AGREEMENT["japan-rok-gsomia"], TRILAT.hasStep)):
+        kind = str(rdf.value(step, TRILAT.stepType)).rsplit("/", 1)[-1]
+        when = rdf.value(step, TRILAT.date)
+        if when is not None:
+            step_year.setdefault(kind, []).append(int(str(when)[:4]))
+    assert min(step_year["entered-into-force"]) <= 2017
+    assert not [y for y in step_year.get("superseded", []) if y <= 2017]
+    rows = [r for r in as_dicts(built["dyad_year"])
+            if (r["ccode1"], r["ccode2"], r["year"]) == ("740", "732", "2017")]
+    assert len(rows) == 1
+    row = rows[0]
+    assert GSOMIA in row["agreement_iris"].split(";")
+    assert int(row["n_in_force"]) >= 1 and row["has_gsomia"] == "1"
+    long = [r for r in as_dicts(built["dyad_year_agreement"])
+            if (r["ccode1"], r["ccode2"], r["year"]) == ("740", "732", "2017")]
+    assert row["n_in_force"] == str(sum(r["in_force"] == "1" for r in long))
+    gsomia = [r for r in long if r["agreement_iri"] == GSOMIA]
+    assert [(g["stage"], g["in_force"]) for g in gsomia] == [("in-force", "1")]
+
+
+def test_every_agreement_kind_has_a_flag_with_a_stata_name(rdf) -> None:
+    scheme = URIRef("https://w3id.org/trilat-kg/id/concept-schemes/agreement-kinds")
+    kinds = {str(c).rsplit("/", 1)[-1] for c in rdf.subjects(SKOS.inScheme, scheme)}
+    assert kinds and kinds == set(tables.KIND_FLAGS)
+    for table in tables.TABLES:
+        for column in table.columns:
+            assert STATA_NAME.fullmatch(column.name), (table.name, column.name)
+            assert column.name not in STATA_RESERVED, (table.name, column.name)
+            assert column.label and len(column.label) <= 80, (table.name, column.name)
+
+
 def test_dyad_years_stay_inside_the_life_cycle_and_coverage(built) -> None:
     first, last = tables.coverage_years()
     assert first is not None and last is not None
     agreements = {r["iri"]: r for r in as_dicts(built["agreements"])}
-    for row in as_dicts(built["dyad_year"]):
+    for row in as_dicts(built["dyad_year_agreement"]):
         year = int(row["year"])
         assert first <= year <= last
         ag = agreements[row["agreement_iri"]]
         assert int(ag["lifecycle_start_year"]) <= year <= int(ag["lifecycle_end_year"])
-    gsomia = {int(r["year"]): r for r in as_dicts(built["dyad_year_undirected"])
-              if r["agreement_iri"] == str(AGREEMENT["japan-rok-gsomia"])}
+    assert all(first <= int(r["year"]) <= last for r in as_dicts(built["dyad_year"]))
+    gsomia = {int(r["year"]): r for r in as_dicts(built["dyad_year_agreement"])
+              if r["agreement_iri"] == GSOMIA and r["ccode1"] == "732"}
     assert (gsomia[2012]["stage"], gsomia[2012]["in_force"]) == ("not-concluded", "0")
     assert (gsomia[2019]["stage"], gsomia[2019]["in_force"]) == ("in-force", "1")
     assert "termination-notified" in gsomia[2019]["steps_in_year"].split(";")
@@ -284,20 +385,26 @@ def test_no_zero_stands_for_unknown(built) -> None:
             assert row[f"atop_{obligation}"] == "", "ATOP obligations are NA, never 0"
         assert row["atop_outside_definition"] == "1"
         assert row["atop_outside_reason"]
+    long = as_dicts(built["dyad_year_agreement"])
     # The 1996 ACSA has no dated entry into force: in_force is unknown, not 0.
-    acsa = [r for r in as_dicts(built["dyad_year"])
-            if r["agreement_iri"] == str(AGREEMENT["us-japan-acsa-1996"])]
+    acsa = [r for r in long if r["agreement_iri"] == str(AGREEMENT["us-japan-acsa-1996"])]
     assert acsa and all(r["in_force"] == "" for r in acsa)
     # Guidelines never enter into force: NA, not 0.
-    guidelines = [r for r in as_dicts(built["dyad_year"])
-                  if r["kind"] == "defense-cooperation-guidelines"]
+    guidelines = [r for r in long if r["kind"] == "defense-cooperation-guidelines"]
     assert guidelines and all(r["in_force"] == "" for r in guidelines)
+    # ... and the dyad-year counts say so instead of counting them as not in force.
+    us_japan = {r["year"]: r for r in as_dicts(built["dyad_year"])
+                if (r["ccode1"], r["ccode2"]) == ("2", "740")}
+    assert (us_japan["2000"]["n_in_force"], us_japan["2000"]["n_in_force_unknown"]) == (
+        "0", "2")
 
 
 def test_coverage_end_can_be_set_and_rows_stop_there(store) -> None:
-    header, rows = tables.dyad_year_table(store, coverage_end=2010)
-    years = [int(r[header.index("year")]) for r in rows]
-    assert years and max(years) == 2010
+    for table in (tables.dyad_year_table(store, coverage_end=2010),
+                  tables.dyad_year_agreement_table(store, coverage_end=2010)):
+        header, rows = table
+        years = [int(r[header.index("year")]) for r in rows]
+        assert years and max(years) == 2010
 
 
 # --------------------------------------------------------------------------- round trip, joins
@@ -330,24 +437,28 @@ def test_join_on_cow_codes_with_the_csv_module(out_dir: Path) -> None:
     assert last is not None
     crosswalk = {int(r["cow_code"]): r for r in read_csv(out_dir / "actors.csv")
                  if r["cow_code"]}
-    dyads: dict[tuple[int, int], list[dict[str, str]]] = {}
-    for row in read_csv(out_dir / "dyad_year.csv"):
-        dyads.setdefault((int(row["ccode1"]), int(row["year"])), []).append(row)
+    dyads = {(int(r["ccode1"]), int(r["ccode2"]), int(r["year"])): r
+             for r in read_csv(out_dir / "dyad_year.csv")}
+    by_state: dict[tuple[int, int], list[dict[str, str]]] = {}
+    for (a, _, year), row in dyads.items():
+        by_state.setdefault((a, year), []).append(row)
+    frame = _state_year_frame()
     joined = []
-    for obs in _state_year_frame():
-        rows = dyads.get((int(obs["ccode"]), int(obs["year"])), [])
+    for obs in frame:
+        rows = by_state.get((int(obs["ccode"]), int(obs["year"])))
+        gsomia = dyads.get((int(obs["ccode"]), 740, int(obs["year"])))
         joined.append({**obs, "iso3": crosswalk[int(obs["ccode"])]["iso3166_alpha3"],
-                       "n_agreements": len({r["agreement_iri"] for r in rows}) if rows else None,
-                       "gsomia_in_force": next((r["in_force"] for r in rows
-                                                if r["kind"] == "military-information-agreement"
-                                                and r["ccode2"] == "740"), None)})
+                       "m49": crosswalk[int(obs["ccode"])]["un_m49"],
+                       "n_partners": len(rows) if rows else None,
+                       "gsomia_with_japan": gsomia["has_gsomia"] if gsomia else None})
+    assert len(joined) == len(frame)
     by = {(j["ccode"], j["year"]): j for j in joined}
-    assert by[(740, 2016)]["iso3"] == "JPN"
-    assert by[(732, 2019)]["gsomia_in_force"] == "1"
-    assert by[(732, 2016)]["n_agreements"] == 2  # GSOMIA and the Australia statement
+    assert (by[(740, 2016)]["iso3"], by[(900, 2016)]["m49"]) == ("JPN", "036")
+    assert by[(732, 2019)]["gsomia_with_japan"] == "1"
+    assert by[(732, 2016)]["n_partners"] == 2  # Japan (GSOMIA) and Australia (statement)
     for (_, year), j in by.items():
         if year > last:  # outside coverage: missing, never 0
-            assert j["n_agreements"] is None and j["gsomia_in_force"] is None
+            assert j["n_partners"] is None and j["gsomia_with_japan"] is None
 
 
 def test_join_on_cow_codes_with_pandas(out_dir: Path) -> None:
@@ -358,16 +469,18 @@ def test_join_on_cow_codes_with_pandas(out_dir: Path) -> None:
     assert dyads["ccode1"].dtype.kind == "i" and dyads["year"].dtype.kind == "i"
     actors = pd.read_csv(out_dir / "actors.csv", dtype=str, keep_default_na=False)
     assert actors.loc[actors["iso3166_alpha3"] == "AUS", "un_m49"].item() == "036"
-    gsomia = dyads[dyads["kind"] == "military-information-agreement"]
-    joined = frame.merge(gsomia, how="left", left_on=["ccode", "year"],
-                         right_on=["ccode1", "year"])
+    with_japan = dyads[dyads["ccode2"] == 740]
+    joined = frame.merge(with_japan, how="left", left_on=["ccode", "year"],
+                         right_on=["ccode1", "year"], validate="m:1")
+    assert len(joined) == len(frame)
     rok = joined[joined["ccode"] == 732].set_index("year")
-    assert rok.loc[2019, "in_force"] == 1
-    assert rok.loc[last + 1:, "in_force"].isna().all()  # NA, never 0, after coverage
-    assert not (rok.loc[last + 1:, "in_force"] == 0).any()
-    codes = frame.merge(actors.assign(ccode=pd.to_numeric(actors["cow_code"],
-                                                          errors="coerce")),
-                        on="ccode", how="left")
+    assert rok.loc[2019, "n_in_force"] == 1 and rok.loc[2019, "has_gsomia"] == 1
+    assert rok.loc[last + 1:, "n_in_force"].isna().all()  # NA, never 0, after coverage
+    assert not (rok.loc[last + 1:, "n_in_force"] == 0).any()
+    states = actors[actors["cow_code"] != ""]
+    codes = frame.merge(states.assign(ccode=states["cow_code"].astype(int)), on="ccode",
+                        how="left", validate="m:1")
+    assert len(codes) == len(frame)
     assert set(codes.loc[codes["ccode"] == 740, "label_ja"]) == {"日本"}
 
 
@@ -380,8 +493,13 @@ def test_datapackage_matches_the_csv_files(out_dir: Path) -> None:
     assert package["licenses"], "licence read from the dataset description"
     resources = {r["path"]: r for r in package["resources"]}
     assert sorted(resources) == sorted(CSV_FILES)
+    assert resources["dyad_year.csv"]["schema"]["primaryKey"] == list(DYAD_KEY)
+    assert resources["dyad_year.csv"]["unitOfAnalysis"] == "directed dyad-year"
+    assert resources["dyad_year_agreement.csv"]["schema"]["primaryKey"] == [
+        *DYAD_KEY, "agreement_iri"]
     for path, resource in resources.items():
         schema = resource["schema"]
+        assert resource["unitOfAnalysis"]
         assert schema["missingValues"] == [""]
         with (out_dir / path).open(encoding="utf-8", newline="") as fh:
             reader = csv.reader(fh)
@@ -393,6 +511,7 @@ def test_datapackage_matches_the_csv_files(out_dir: Path) -> None:
         assert len(keys) == len(set(keys)), f"{path}: primary key not unique"
         for i, field in enumerate(schema["fields"]):
             assert field["description"], f"{path}:{field['name']} has no description"
+            assert field["title"] and len(field["title"]) <= 80, (path, field["name"])
             constraints = field.get("constraints", {})
             for row in rows:
                 cell = row[i]
@@ -423,8 +542,44 @@ def test_codebook_is_generated_from_the_ontology_and_vocabularies(out_dir: Path,
         assert f"`{concept}`" in text
     # a pattern of the SHACL shapes
     assert "^[0-9]{3}$" in text
-    for header_line in ("| variable | type | allowed values | missing | source | description |",):
-        assert header_line in text
+    assert ("| variable | label | type | allowed values | missing | source | Stata "
+            "| description |") in text
+    # units of analysis, keys, value labels and Stata types
+    assert "- Unit of analysis: directed dyad-year" in text
+    assert "- Key (unique): `ccode1`, `ccode2`, `year`\n" in text
+    assert "`0` = not in force, `1` = in force" in text
+    assert "| `un_m49` | UN M49 code (string, leading zeros kept) | string |" in text
+
+
+def test_frictionless_validates_the_package(out_dir: Path) -> None:
+    """The package as frictionless reads it: schemas, types, constraints, primary keys."""
+    try:
+        import frictionless
+    except ImportError:
+        if REQUIRE_ENGINES:
+            pytest.fail("frictionless is not installed (TRILAT_REQUIRE_ENGINES=1)")
+        pytest.skip("frictionless is not installed (a test extra)")
+    report = frictionless.validate(out_dir / "datapackage.json")
+    assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type",
+                                         "note"])
+    assert len(report.tasks) == len(CSV_FILES)
+    rows = {Path(task.place).name: task.stats["rows"] for task in report.tasks}
+    for name in CSV_FILES:
+        assert rows[name] == len(read_csv(out_dir / name)), name
+
+
+def test_frictionless_sees_a_duplicate_key(out_dir: Path, tmp_path: Path) -> None:
+    """The primary key bites: a dyad-year written twice fails validation."""
+    frictionless = pytest.importorskip("frictionless")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in (*CSV_FILES, "datapackage.json"):
+        (copy / name).write_bytes((out_dir / name).read_bytes())
+    lines = (copy / "dyad_year.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (copy / "dyad_year.csv").write_text("".join([*lines, lines[1]]), encoding="utf-8")
+    report = frictionless.validate(copy / "datapackage.json")
+    assert not report.valid
+    assert "primary-key" in {error[0] for error in report.flatten(["type"])}
 
 
 def test_docs_copy_of_the_codebook_is_current(out_dir: Path) -> None:
@@ -439,8 +594,90 @@ def test_docs_copy_of_the_codebook_is_current(out_dir: Path) -> None:
 def test_output_is_deterministic(out_dir: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
     tables.write_tables(again)
-    for name in (*CSV_FILES, "datapackage.json", "CODEBOOK.md"):
+    for name in ALL_FILES:
         assert (again / name).read_bytes() == (out_dir / name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------- Stata
+
+
+def _dta(path: Path):  # type: ignore[no-untyped-def]
+    """(coded frame, decoded frame, variable labels, value labels, data label, types)."""
+    pd = pytest.importorskip("pandas")
+    with pd.io.stata.StataReader(path) as reader:
+        coded = reader.read(convert_categoricals=False)
+        info = (reader.variable_labels(), reader.value_labels(), reader.data_label,
+                dict(zip(coded.columns, reader._typlist, strict=True)),
+                dict(zip(coded.columns, reader._fmtlist, strict=True)))
+    decoded = pd.read_stata(path)
+    return coded, decoded, *info
+
+
+@pytest.mark.parametrize("table", [t.name for t in tables.TABLES])
+def test_dta_reads_back_in_pandas_with_the_codebooks_labels(out_dir: Path, table: str) -> None:
+    t = tables._table(table)
+    package = json.loads((out_dir / "datapackage.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for r in package["resources"] if r["name"] == table
+              for f in r["schema"]["fields"]}
+    coded, decoded, variable_labels, value_labels, data_label, types, formats = _dta(
+        out_dir / t.dta_path)
+    rows = read_csv(out_dir / t.path)
+    assert list(coded.columns) == t.header
+    assert len(coded) == len(rows)
+    assert data_label == t.title
+    assert variable_labels == {c.name: c.label for c in t.columns}
+    assert variable_labels == {name: f["title"] for name, f in fields.items()}
+    for column in t.columns:
+        name, cells = column.name, [r[column.name] for r in rows]
+        enum = fields[name].get("constraints", {}).get("enum")
+        if column.type == "integer":
+            assert types[name] in ("b", "h", "l"), (table, name, types[name])
+            assert [None if v != v else int(v) for v in coded[name]] == [
+                int(c) if c else None for c in cells], (table, name)
+            if column.value_labels:
+                assert value_labels[name] == column.value_labels, (table, name)
+                assert {int(k): v for k, v in fields[name]["valueLabels"].items()} == (
+                    column.value_labels)
+        elif column.type == "date":
+            assert formats[name] == "%td"
+            assert [v.strftime("%Y-%m-%d") if v == v else "" for v in decoded[name]] == cells
+        elif enum and not column.multi:
+            # a vocabulary: codes 1.. in the codebook's order, labelled with the values
+            assert value_labels[name] == {i: str(v) for i, v in enumerate(enum, 1)}, name
+            assert types[name] == "b"
+            assert [str(v) if v == v else "" for v in decoded[name]] == cells, (table, name)
+        else:
+            assert isinstance(types[name], int), (table, name)  # str# or strL
+            assert list(coded[name]) == cells, (table, name)
+
+
+def test_dta_keeps_codes_and_unicode_as_the_codebook_types_them(out_dir: Path) -> None:
+    actors = _dta(out_dir / "actors.dta")[0].set_index("iso3166_alpha3")
+    assert actors.loc["AUS", "un_m49"] == "036"  # a string, leading zero kept
+    assert actors.loc["AUS", "cow_code"] == "900"
+    assert (actors.loc["KOR", "label_ja"], actors.loc["KOR", "label_ko"]) == (
+        "韓国", "대한민국")
+    coded, decoded, *_ = _dta(out_dir / "dyad_year.dta")
+    row = decoded[(decoded["ccode1"] == 740) & (decoded["ccode2"] == 732)
+                  & (decoded["year"] == 2017)]
+    assert len(row) == 1
+    assert row["n_in_force"].item() >= 1
+    assert row["has_gsomia"].item() == "at least one in effect"
+    assert coded["ccode1"].dtype.kind == "i" and coded["year"].dtype.kind == "i"
+
+
+def test_without_pandas_the_csv_files_are_written_and_stale_dta_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    tables.write_tables(out)
+    assert (out / "dyad_year.dta").is_file()
+    monkeypatch.setattr(tables.stata, "available", lambda: False)
+    written = tables.write_tables(out)
+    assert sorted(p.name for p in written) == sorted(
+        [*CSV_FILES, "datapackage.json", "CODEBOOK.md"])
+    assert not list(out.glob("*.dta")), "no .dta of an earlier graph is left"
+    with pytest.raises(UsageError, match="pandas"):
+        tables.render_files(dta=True)
 
 
 # --------------------------------------------------------------------------- writing, CLI
@@ -450,7 +687,7 @@ def test_cli_export_csv_writes_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "tables"
     result = CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    for name in (*CSV_FILES, "datapackage.json", "CODEBOOK.md"):
+    for name in ALL_FILES:
         assert (out / name).is_file(), name
     assert not [p for p in out.iterdir() if p.name.startswith(".")], "no staging left"
 

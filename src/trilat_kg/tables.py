@@ -59,8 +59,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import stata
 from .atomic import STALE_AFTER, check_target, write_atomic
-from .errors import LocalIOError
+from .errors import LocalIOError, UsageError
+from .stata import stata_type
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -77,7 +79,9 @@ __all__ = [
     "codebook_markdown",
     "coverage_years",
     "datapackage",
+    "dyad_year_agreement_table",
     "dyad_year_table",
+    "output_names",
     "render_files",
     "stances_table",
     "write_tables",
@@ -89,6 +93,7 @@ TRILAT = "https://w3id.org/trilat-kg/ontology#"
 ID = "https://w3id.org/trilat-kg/id/"
 STEP = ID + "step-types/"
 SCHEME = ID + "concept-schemes/"
+AGREEMENT_KIND = ID + "agreement-kinds/"
 DATASET_IRI = "https://w3id.org/trilat-kg/"
 ONTOLOGY_GRAPH = "https://w3id.org/trilat-kg/graphs/ontology"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
@@ -155,6 +160,18 @@ ATOP_OUTSIDE: dict[str, str] = {
 }
 ATOP_OBLIGATIONS = ("defense", "offense", "neutral", "nonagg", "consul")
 
+#: One 0/1 column of dyad_year.csv per agreement kind (a concept of the agreement-kinds
+#: scheme), with a name Stata accepts (at most 32 characters). A test checks that every
+#: concept of the scheme has one; an agreement of a kind not listed counts in the
+#: ``n_`` columns only.
+KIND_FLAGS: dict[str, str] = {
+    "joint-declaration": "has_joint_declaration",
+    "joint-statement": "has_joint_statement",
+    "acquisition-and-cross-servicing-agreement": "has_acsa",
+    "military-information-agreement": "has_gsomia",
+    "defense-cooperation-guidelines": "has_guidelines",
+}
+
 _PRECISION = {TIME + "unitDay": "day", TIME + "unitMonth": "month", TIME + "unitYear": "year"}
 _PRECISION_BY_TYPE = {XSD + "date": "day", XSD + "gYearMonth": "month", XSD + "gYear": "year"}
 STAGES = ("not-concluded", "concluded", "in-force", "superseded")
@@ -171,19 +188,26 @@ class Column:
     its ``rdfs:comment`` from the ontology and, with ``shape_class``, the SHACL rule on it.
     ``scheme`` names the SKOS concept scheme whose concept slugs are the allowed values;
     ``enum`` gives allowed values for derived columns. ``multi`` marks ``;``-joined cells.
+    ``label`` is the short variable label (Stata's limit: 80 characters; also the Table
+    Schema field ``title``); ``value_labels`` name the codes of an integer column;
+    ``storage`` is the Stata storage type of an integer column (``byte``, ``int``, ``long``).
     """
 
-    __slots__ = ("about", "concept", "enum", "missing", "multi", "name", "pattern", "prop",
-                 "required", "scheme", "shape_class", "type")
+    __slots__ = ("about", "concept", "enum", "label", "missing", "multi", "name", "pattern",
+                 "prop", "required", "scheme", "shape_class", "storage", "type",
+                 "value_labels")
 
-    def __init__(self, name: str, type_: str, about: str, *, prop: str | Sequence[str] = (),
-                 scheme: str | None = None, enum: Sequence[Any] | None = None,
-                 missing: str = "", multi: bool = False, required: bool = False,
-                 shape_class: str | None = None, pattern: str | None = None,
-                 concept: str | None = None) -> None:
+    def __init__(self, name: str, type_: str, about: str, *, label: str,
+                 prop: str | Sequence[str] = (), scheme: str | None = None,
+                 enum: Sequence[Any] | None = None, missing: str = "", multi: bool = False,
+                 required: bool = False, shape_class: str | None = None,
+                 pattern: str | None = None, concept: str | None = None,
+                 value_labels: dict[int, str] | None = None,
+                 storage: str | None = None) -> None:
         self.name = name
         self.type = type_
         self.about = about
+        self.label = label
         self.prop: tuple[str, ...] = (prop,) if isinstance(prop, str) else tuple(prop)
         self.scheme = scheme
         self.enum = tuple(enum) if enum is not None else None
@@ -193,16 +217,25 @@ class Column:
         self.shape_class = shape_class
         self.pattern = pattern
         self.concept = concept
+        self.value_labels = dict(value_labels or {})
+        if storage is None and type_ == "integer":
+            storage = "byte" if self.value_labels else "int"
+        self.storage = storage
 
 
 class Table:
-    """A table's file, documentation and columns; ``build`` computes its rows from a store."""
+    """A table's file, documentation and columns; ``build`` computes its rows from a store.
 
-    __slots__ = ("build", "columns", "description", "key", "name", "path", "rows_rule", "title")
+    ``unit`` is the unit of analysis (what one row is); ``key`` the columns that make a row
+    unique (the Table Schema ``primaryKey``).
+    """
+
+    __slots__ = ("build", "columns", "description", "key", "name", "path", "rows_rule",
+                 "title", "unit")
 
     def __init__(self, name: str, title: str, description: str, rows_rule: str,
                  key: Sequence[str], columns: Sequence[Column],
-                 build: Callable[[_Graph], list[list[str]]]) -> None:
+                 build: Callable[[_Graph], list[list[str]]], *, unit: str) -> None:
         self.name = name
         self.path = name + ".csv"
         self.title = title
@@ -211,10 +244,15 @@ class Table:
         self.key = tuple(key)
         self.columns = tuple(columns)
         self.build = build
+        self.unit = unit
 
     @property
     def header(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def dta_path(self) -> str:
+        return self.name + ".dta"
 
 
 # --------------------------------------------------------------------------- graph access
@@ -436,41 +474,48 @@ def _actor_columns() -> list[Column]:
     na_state = "empty for actors that are not states, and for states without this code"
     return [
         Column("iri", "string", "IRI of the actor (stable; never renamed, only deprecated).",
-               required=True),
+               label="IRI of the actor", required=True),
         Column("actor_type", "string",
                "Most specific trilat: class of the actor (its local name).",
-               prop=RDFS + "subClassOf", enum=(), required=True),
-        Column("label_en", "string", "English label.", prop=RDFS + "label",
-               missing="empty if the graph has no English label"),
+               label="Most specific class of the actor", prop=RDFS + "subClassOf", enum=(),
+               required=True),
+        Column("label_en", "string", "English label.", label="English label",
+               prop=RDFS + "label", missing="empty if the graph has no English label"),
         Column("label_ja", "string", "Japanese label (language tag exactly `ja`).",
-               prop=RDFS + "label", missing="empty where no Japanese label is verified"),
+               label="Japanese label", prop=RDFS + "label",
+               missing="empty where no Japanese label is verified"),
         Column("label_ko", "string", "Korean label (language tag exactly `ko`).",
-               prop=RDFS + "label", missing="empty where no Korean label is verified"),
+               label="Korean label", prop=RDFS + "label",
+               missing="empty where no Korean label is verified"),
         Column("label_zh", "string", "Chinese label (language tag exactly `zh`).",
-               prop=RDFS + "label", missing="empty where no Chinese label is verified"),
+               label="Chinese label", prop=RDFS + "label",
+               missing="empty where no Chinese label is verified"),
         Column("wikidata_qid", "string",
                "Wikidata item, as \"Q17\", from the owl:sameAs link to "
-               "http://www.wikidata.org/entity/Q17.", prop=OWL + "sameAs",
-               pattern="^Q[1-9][0-9]*(;Q[1-9][0-9]*)*$",
+               "http://www.wikidata.org/entity/Q17.", label="Wikidata item (Q number)",
+               prop=OWL + "sameAs", pattern="^Q[1-9][0-9]*(;Q[1-9][0-9]*)*$",
                missing="empty where no verified Wikidata link exists"),
-        Column("iso3166_alpha2", "string", "", prop=TRILAT + "iso3166Alpha2",
-               shape_class=state, missing=na_state),
-        Column("iso3166_alpha3", "string", "", prop=TRILAT + "iso3166Alpha3",
-               shape_class=state, missing=na_state),
+        Column("iso3166_alpha2", "string", "", label="ISO 3166-1 alpha-2 code",
+               prop=TRILAT + "iso3166Alpha2", shape_class=state, missing=na_state),
+        Column("iso3166_alpha3", "string", "", label="ISO 3166-1 alpha-3 code",
+               prop=TRILAT + "iso3166Alpha3", shape_class=state, missing=na_state),
         Column("un_m49", "string", "Kept as a string: leading zeros matter.",
-               prop=TRILAT + "unM49", shape_class=state, missing=na_state),
+               label="UN M49 code (string, leading zeros kept)", prop=TRILAT + "unM49",
+               shape_class=state, missing=na_state),
         Column("cow_code", "string",
-               "String in this table, as in the ontology; dyad_year.csv has it as an integer.",
+               "String in this table, as in the ontology; the dyad-year tables have it as an "
+               "integer (`ccode1`, `ccode2`).", label="Correlates of War code (string)",
                prop=TRILAT + "cowCode", shape_class=state, missing=na_state),
-        Column("cow_abbreviation", "string", "", prop=TRILAT + "cowAbbreviation",
-               shape_class=state, missing=na_state),
-        Column("gw_code", "string", "", prop=TRILAT + "gwCode", shape_class=state,
-               missing=na_state),
-        Column("gw_abbreviation", "string", "", prop=TRILAT + "gwAbbreviation",
-               shape_class=state, missing=na_state),
+        Column("cow_abbreviation", "string", "", label="Correlates of War abbreviation",
+               prop=TRILAT + "cowAbbreviation", shape_class=state, missing=na_state),
+        Column("gw_code", "string", "", label="Gleditsch-Ward code (string)",
+               prop=TRILAT + "gwCode", shape_class=state, missing=na_state),
+        Column("gw_abbreviation", "string", "", label="Gleditsch-Ward abbreviation",
+               prop=TRILAT + "gwAbbreviation", shape_class=state, missing=na_state),
         Column("of_state", "string",
                "IRI of the state a government, state organ or group belongs to; join it to "
-               "`iri` to get that state's codes.", prop=TRILAT + "ofState",
+               "`iri` to get that state's codes.", label="IRI of the state it belongs to",
+               prop=TRILAT + "ofState",
                missing="empty for states, persons and actors not tied to one state"),
     ]
 
@@ -557,6 +602,10 @@ def _agreements_rows(g: _Graph) -> list[list[str]]:
     return rows
 
 
+_YES_NO = {0: "no", 1: "yes"}
+_ATOP_OUTSIDE_LABELS = {1: "outside ATOP's definition of an alliance"}
+
+
 def _agreement_columns() -> list[Column]:
     step_cols: list[Column] = []
     for step_type in KEY_STEPS:
@@ -567,78 +616,94 @@ def _agreement_columns() -> list[Column]:
                    f"<{STEP}{step_type}>), at the precision the source gives: YYYY-MM-DD, "
                    "YYYY-MM or YYYY. Where two steps of the type exist, the one whose date, "
                    "read as an interval, ends first (a precise date inside a vaguer one of "
-                   "the same event wins).", prop=TRILAT + "date", pattern=_DATE_PATTERN,
-                   concept=STEP + step_type,
+                   "the same event wins).", label=f"Date of the first {step_type} step",
+                   prop=TRILAT + "date", pattern=_DATE_PATTERN, concept=STEP + step_type,
                    missing="empty if the agreement has no dated step of this type (steps "
                            "known only by trilat:notAfter or trilat:during are not dated)"),
             Column(f"{name}_precision", "string",
                    f"Precision of `{name}_date` (from trilat:datePrecision, an OWL-Time "
-                   "unit).", prop=TRILAT + "datePrecision", enum=("day", "month", "year"),
+                   "unit).", label=f"Precision of {name}_date",
+                   prop=TRILAT + "datePrecision", enum=("day", "month", "year"),
                    missing=f"empty when `{name}_date` is empty"),
         ]
     atop_cols = [
         Column(f"atop_{o}", "integer",
                f"ATOP-style `{o}` obligation (1 = the agreement carries it, 0 = an alliance "
                "that does not). Never filled for these agreements: none is an alliance in "
-               "ATOP's sense (see `atop_outside_definition`).", enum=(0, 1),
+               "ATOP's sense (see `atop_outside_definition`).",
+               label=f"ATOP-style {o} obligation (empty: not an ATOP alliance)", enum=(0, 1),
+               value_labels={0: f"alliance without a {o} obligation",
+                             1: f"carries a {o} obligation"},
                missing="empty = not applicable (outside ATOP's definition) or not coded; "
                        "never read it as 0")
         for o in ATOP_OBLIGATIONS
     ]
     return [
-        Column("iri", "string", "IRI of the agreement.", required=True),
-        Column("label", "string", "English label.", prop=RDFS + "label"),
+        Column("iri", "string", "IRI of the agreement.", label="IRI of the agreement",
+               required=True),
+        Column("label", "string", "English label.", label="English label",
+               prop=RDFS + "label"),
         Column("kind", "string", "Slug of the agreement-kind concept.",
-               prop=TRILAT + "agreementKind", scheme=SCHEME + "agreement-kinds",
-               shape_class=TRILAT + "Agreement", required=True),
+               label="Agreement kind", prop=TRILAT + "agreementKind",
+               scheme=SCHEME + "agreement-kinds", shape_class=TRILAT + "Agreement",
+               required=True),
         Column("parties", "string", "IRIs of the parties, sorted, `;`-separated (IRIs, not "
                "labels: they are stable and join to actors.csv `iri`).",
-               prop=TRILAT + "party", multi=True, shape_class=TRILAT + "Agreement"),
+               label="IRIs of the parties (;-separated)", prop=TRILAT + "party", multi=True,
+               shape_class=TRILAT + "Agreement"),
         Column("party_labels", "string",
                "English labels of the parties, in the order of `parties`.",
-               prop=RDFS + "label", multi=True),
+               label="English labels of the parties (;-separated)", prop=RDFS + "label",
+               multi=True),
         Column("party_ccodes", "string", "COW codes of the parties that have one, ascending, "
-               "`;`-separated.", prop=TRILAT + "cowCode", multi=True,
-               pattern="^[0-9]{1,3}(;[0-9]{1,3})*$",
+               "`;`-separated.", label="COW codes of the parties (;-separated)",
+               prop=TRILAT + "cowCode", multi=True, pattern="^[0-9]{1,3}(;[0-9]{1,3})*$",
                missing="empty if no party has a COW code"),
-        Column("n_parties", "integer", "Number of parties.", prop=TRILAT + "party",
-               required=True),
+        Column("n_parties", "integer", "Number of parties.", label="Number of parties",
+               prop=TRILAT + "party", required=True),
         Column("replaces", "string", "IRIs of the agreements this one replaces.",
-               prop=DCTERMS + "replaces", multi=True, missing="empty if none is recorded"),
+               label="IRIs of the agreements it replaces", prop=DCTERMS + "replaces",
+               multi=True, missing="empty if none is recorded"),
         Column("replaced_by", "string", "IRIs of the agreements that replace this one "
-               "(inverse of dcterms:replaces).", prop=DCTERMS + "replaces", multi=True,
-               missing="empty if none is recorded"),
+               "(inverse of dcterms:replaces).", label="IRIs of the agreements replacing it",
+               prop=DCTERMS + "replaces", multi=True, missing="empty if none is recorded"),
         *step_cols,
         Column("first_step_date", "string", "Earliest dated life-cycle step (any type).",
-               prop=TRILAT + "date", pattern=_DATE_PATTERN,
-               missing="empty if no step is dated"),
+               label="Date of the earliest dated step", prop=TRILAT + "date",
+               pattern=_DATE_PATTERN, missing="empty if no step is dated"),
         Column("last_step_date", "string", "Latest dated life-cycle step (any type).",
-               prop=TRILAT + "date", pattern=_DATE_PATTERN,
-               missing="empty if no step is dated"),
+               label="Date of the latest dated step", prop=TRILAT + "date",
+               pattern=_DATE_PATTERN, missing="empty if no step is dated"),
         Column("n_steps", "integer", "Number of life-cycle steps, dated or not, in both the "
-               "essay and the external graph.", prop=TRILAT + "hasStep", required=True),
+               "essay and the external graph.", label="Number of life-cycle steps",
+               prop=TRILAT + "hasStep", required=True),
         Column("lifecycle_start_year", "integer",
-               "First year of the agreement's life cycle in dyad_year.csv: the year of its "
-               "earliest dated step.", missing="empty if no step is dated"),
-        Column("lifecycle_end_year", "integer",
-               "Last year of the agreement's life cycle in dyad_year.csv (see "
-               "`lifecycle_end_rule`), never after the coverage end year.",
+               "First year of the agreement's life cycle in the dyad-year tables: the year "
+               "of its earliest dated step.", label="First year of the life cycle",
                missing="empty if no step is dated"),
+        Column("lifecycle_end_year", "integer",
+               "Last year of the agreement's life cycle in the dyad-year tables (see "
+               "`lifecycle_end_rule`), never after the coverage end year.",
+               label="Last year of the life cycle", missing="empty if no step is dated"),
         Column("lifecycle_end_rule", "string",
                "How `lifecycle_end_year` was set: `ending-step` = year of the first "
                f"ending step ({', '.join(sorted(ENDING_STEPS))}); `coverage-end` = concluded "
                f"({', '.join(sorted(CONCLUDING_STEPS))}) and no ending step, so carried to "
                "the last year the graph covers; `last-step` = never concluded, so the year "
-               "of its last dated step.", enum=("ending-step", "coverage-end", "last-step"),
+               "of its last dated step.", label="How lifecycle_end_year was set",
+               enum=("ending-step", "coverage-end", "last-step"),
                missing="empty if no step is dated"),
         *atop_cols,
         Column("atop_outside_definition", "integer",
                "1 = the agreement's kind lies outside ATOP's definition of an alliance, so "
                "ATOP has (and should have) no row for it: a missing alliance in a join is "
-               "not a 0 of the obligation columns.", prop=TRILAT + "agreementKind",
-               enum=(1,), missing="empty = a kind this rule does not classify (unknown)"),
+               "not a 0 of the obligation columns.",
+               label="Outside ATOP's definition of an alliance", prop=TRILAT + "agreementKind",
+               enum=(1,), value_labels=_ATOP_OUTSIDE_LABELS,
+               missing="empty = a kind this rule does not classify (unknown)"),
         Column("atop_outside_reason", "string",
-               "Why the kind lies outside ATOP's definition.", prop=TRILAT + "agreementKind",
+               "Why the kind lies outside ATOP's definition.",
+               label="Why it lies outside ATOP's definition", prop=TRILAT + "agreementKind",
                missing="empty when `atop_outside_definition` is empty"),
     ]
 
@@ -646,7 +711,8 @@ def _agreement_columns() -> list[Column]:
 # --------------------------------------------------------------------------- dyad-years
 
 
-def _dyad_rows(g: _Graph, *, directed: bool) -> list[list[str]]:
+def _dyad_agreement_rows(g: _Graph) -> list[list[str]]:
+    """One row per ordered pair of state parties, agreement and year of its life cycle."""
     rows = []
     for f in _agreement_facts(g):
         if f["start"] is None or len(f["ccodes"]) < 2:
@@ -657,8 +723,7 @@ def _dyad_rows(g: _Graph, *, directed: bool) -> list[list[str]]:
         concluded = [s.year for s in dated if s.types & CONCLUDING_STEPS]
         in_force = [s.year for s in dated if IN_FORCE_STEP in s.types]
         outside, _ = _atop_outside(f["kinds"])
-        pairs = [(a, b) for a in f["ccodes"] for b in f["ccodes"]
-                 if a != b and (directed or a < b)]
+        pairs = [(a, b) for a in f["ccodes"] for b in f["ccodes"] if a != b]
         for year in range(f["start"], f["end"] + 1):
             if ending and min(ending) <= year:
                 stage = "superseded"
@@ -685,44 +750,151 @@ def _dyad_rows(g: _Graph, *, directed: bool) -> list[list[str]]:
     return rows
 
 
-def _dyad_columns(directed: bool) -> list[Column]:
+def _dyad_key_columns(directed: bool) -> list[Column]:
     order = ("both orders: every (a, b) row has its (b, a) twin" if directed
              else "ccode1 < ccode2")
     return [
-        Column("ccode1", "integer", f"COW code of the first state ({order}).",
-               prop=TRILAT + "cowCode", required=True),
-        Column("ccode2", "integer", "COW code of the second state.", prop=TRILAT + "cowCode",
-               required=True),
-        Column("year", "integer", "Calendar year, within the agreement's life cycle "
-               "(agreements.csv `lifecycle_start_year` .. `lifecycle_end_year`).",
-               required=True),
+        Column("ccode1", "integer", f"COW code of the first state ({order}); an integer "
+               "here, a string in actors.csv `cow_code`.",
+               label="COW code of the first state", prop=TRILAT + "cowCode", required=True),
+        Column("ccode2", "integer", "COW code of the second state.",
+               label="COW code of the second state", prop=TRILAT + "cowCode", required=True),
+        Column("year", "integer", "Calendar year, within the life cycle of at least one "
+               "agreement between the two states (agreements.csv `lifecycle_start_year` .. "
+               "`lifecycle_end_year`).", label="Year", required=True),
+    ]
+
+
+def _dyad_agreement_columns() -> list[Column]:
+    return [
+        *_dyad_key_columns(True),
         Column("agreement_iri", "string", "IRI of the agreement (joins agreements.csv `iri`).",
-               required=True),
+               label="IRI of the agreement", required=True),
         Column("kind", "string", "Slug of the agreement-kind concept.",
-               prop=TRILAT + "agreementKind", scheme=SCHEME + "agreement-kinds"),
+               label="Agreement kind", prop=TRILAT + "agreementKind",
+               scheme=SCHEME + "agreement-kinds"),
         Column("stage", "string",
                "Stage reached by 31 December of `year`, from the dated steps up to that year: "
                "`superseded` (an ending step), `in-force` (entered into force), `concluded` "
                "(signed or adopted, no entry into force dated), `not-concluded`.",
-               prop=TRILAT + "stepType", enum=STAGES, required=True),
+               label="Life-cycle stage on 31 December", prop=TRILAT + "stepType",
+               enum=STAGES, required=True),
         Column("concluded", "integer", "1 = a signed, adopted or entered-into-force step is "
                "dated in or before `year`; 0 = none is (within the life cycle, a real 0).",
-               prop=TRILAT + "stepType", enum=(0, 1), required=True),
+               label="Concluded by 31 December", prop=TRILAT + "stepType", enum=(0, 1),
+               value_labels={0: "not concluded", 1: "concluded"}, required=True),
         Column("in_force", "integer", "1 = in force on 31 December of `year` (entered into "
                "force in or before `year`, not superseded by then); 0 = not in force then.",
+               label="In force on 31 December (empty: no entry into force dated)",
                prop=TRILAT + "stepType", enum=(0, 1),
+               value_labels={0: "not in force", 1: "in force"},
                missing="empty = the graph dates no entry into force for this agreement "
                        "(unknown, or the kind never enters into force); never read as 0"),
         Column("steps_in_year", "string", "Step-type slugs of the steps dated in `year`, in "
                "date order (year- and month-precise dates count in their year).",
-               prop=TRILAT + "stepType", multi=True, missing="empty if no step is dated "
-               "in that year"),
+               label="Step types dated in the year (;-separated)", prop=TRILAT + "stepType",
+               multi=True, missing="empty if no step is dated in that year"),
         Column("carried_forward", "integer", "1 = `year` is after the agreement's last dated "
                "step: the row assumes nothing changed since (the graph records no later "
-               "step); 0 = a step is dated in or after `year`.", enum=(0, 1), required=True),
+               "step); 0 = a step is dated in or after `year`.",
+               label="Carried forward past the last dated step", enum=(0, 1),
+               value_labels={0: "a step is dated in or after the year",
+                             1: "carried forward"}, required=True),
         Column("atop_outside_definition", "integer", "As in agreements.csv.",
-               prop=TRILAT + "agreementKind", enum=(1,),
+               label="Outside ATOP's definition of an alliance", prop=TRILAT + "agreementKind",
+               enum=(1,), value_labels=_ATOP_OUTSIDE_LABELS,
                missing="empty = a kind this rule does not classify (unknown)"),
+    ]
+
+
+#: The stages an agreement counts in, on 31 December, for the kind flags of dyad_year.csv:
+#: concluded (signed or adopted) or in force, and not superseded.
+_IN_EFFECT_STAGES = frozenset({"concluded", "in-force"})
+
+
+def _dyad_year_rows(g: _Graph, *, directed: bool) -> list[list[str]]:
+    """One row per dyad-year: the rows of dyad_year_agreement.csv, aggregated."""
+    at = {c.name: i for i, c in enumerate(_dyad_agreement_columns())}
+    groups: dict[tuple[int, int, int], list[list[str]]] = defaultdict(list)
+    for row in _dyad_agreement_rows(g):
+        a, b, year = int(row[0]), int(row[1]), int(row[2])
+        if directed or a < b:
+            groups[(a, b, year)].append(row)
+    rows = []
+    for (a, b, year), group in sorted(groups.items()):
+        stages = [r[at["stage"]] for r in group]
+        force = [r[at["in_force"]] for r in group]
+        in_effect = {k for r in group if r[at["stage"]] in _IN_EFFECT_STAGES
+                     for k in r[at["kind"]].split(SEP)}
+        outside = "1" if all(r[at["atop_outside_definition"]] == "1" for r in group) else ""
+        rows.append([
+            str(a), str(b), str(year), str(len(group)),
+            str(force.count("1")), str(force.count("")),
+            str(stages.count("not-concluded")), str(stages.count("concluded")),
+            str(stages.count("superseded")),
+            *(str(int(kind in in_effect)) for kind in KIND_FLAGS),
+            str(sum(r[at["carried_forward"]] == "1" for r in group)), outside,
+            SEP.join(sorted(r[at["agreement_iri"]] for r in group)),
+        ])
+    return rows
+
+
+def _dyad_year_columns(directed: bool) -> list[Column]:
+    flags = [
+        Column(flag, "integer",
+               f"1 = at least one agreement of kind `{kind}` between the two states is "
+               "concluded (signed or adopted) or in force, and not superseded, on 31 December "
+               "of `year` (stage `concluded` or `in-force` in dyad_year_agreement.csv); 0 = "
+               "none of the agreements the graph holds for this dyad-year is.",
+               label=f"{kind.replace('-', ' ').capitalize()} in effect on 31 December",
+               prop=TRILAT + "agreementKind", enum=(0, 1), concept=AGREEMENT_KIND + kind,
+               value_labels={0: "none in effect", 1: "at least one in effect"},
+               required=True)
+        for kind, flag in KIND_FLAGS.items()
+    ]
+    count = "Number of the agreements between the two states whose life cycle includes `year`"
+    return [
+        *_dyad_key_columns(directed),
+        Column("n_agreements", "integer", count + " (the rows of this dyad-year in "
+               "dyad_year_agreement.csv); at least 1.",
+               label="Agreements in their life cycle this year", required=True),
+        Column("n_in_force", "integer", count + " that are in force on 31 December "
+               "(`in_force` = 1, stage `in-force`). Agreements whose entry into force the "
+               "graph does not date are counted in `n_in_force_unknown`, not here: where that "
+               "is above 0, `n_in_force` is a lower bound.",
+               label="Agreements in force on 31 December", prop=TRILAT + "stepType",
+               required=True),
+        Column("n_in_force_unknown", "integer", count + " whose `in_force` is empty: the "
+               "graph dates no entry into force for them (unknown, or a kind that never "
+               "enters into force, such as a declaration).",
+               label="Agreements with no entry into force dated", prop=TRILAT + "stepType",
+               required=True),
+        Column("n_stage_not_concluded", "integer", count + " in stage `not-concluded` on 31 "
+               "December. The stage counts and `n_in_force` add up to `n_agreements`.",
+               label="Agreements not concluded by 31 December", prop=TRILAT + "stepType",
+               required=True),
+        Column("n_stage_concluded", "integer", count + " in stage `concluded` on 31 "
+               "December: signed or adopted, no entry into force dated.",
+               label="Agreements concluded, no entry into force dated",
+               prop=TRILAT + "stepType", required=True),
+        Column("n_stage_superseded", "integer", count + " in stage `superseded` on 31 "
+               "December (an ending step dated in or before `year`).",
+               label="Agreements superseded by 31 December", prop=TRILAT + "stepType",
+               required=True),
+        *flags,
+        Column("n_carried_forward", "integer", count + " with `carried_forward` = 1: "
+               "`year` is after their last dated step, so their stage is assumed unchanged.",
+               label="Agreements carried forward past their last dated step", required=True),
+        Column("atop_outside_definition", "integer", "1 = every agreement of the dyad-year "
+               "lies outside ATOP's definition of an alliance (agreements.csv "
+               "`atop_outside_definition`).",
+               label="All its agreements outside ATOP's definition",
+               prop=TRILAT + "agreementKind", enum=(1,), value_labels=_ATOP_OUTSIDE_LABELS,
+               missing="empty = at least one agreement is of a kind this rule does not "
+                       "classify (unknown)"),
+        Column("agreement_iris", "string", "IRIs of the agreements counted in "
+               "`n_agreements`, sorted, `;`-separated (they join agreements.csv `iri`).",
+               label="IRIs of the agreements (;-separated)", multi=True, required=True),
     ]
 
 
@@ -788,45 +960,63 @@ def _int(text: str | None, default: int = -1) -> int:
 def _stance_columns() -> list[Column]:
     claim = TRILAT + "Claim"
     return [
-        Column("claim_iri", "string", "IRI of the claim.", required=True),
+        Column("claim_iri", "string", "IRI of the claim.", label="IRI of the claim",
+               required=True),
         Column("claim_type", "string", "`Stance` (a position for or against its target) or "
-               "`Claim`.", enum=("Claim", "Stance"), required=True),
-        Column("label", "string", "English label.", prop=RDFS + "label"),
-        Column("statement", "string", "", prop=TRILAT + "statement", shape_class=claim),
+               "`Claim`.", label="Stance or claim", enum=("Claim", "Stance"), required=True),
+        Column("label", "string", "English label.", label="English label",
+               prop=RDFS + "label"),
+        Column("statement", "string", "", label="Statement (English)",
+               prop=TRILAT + "statement", shape_class=claim),
         Column("holders", "string", "IRIs of the holders, sorted, `;`-separated.",
-               prop=TRILAT + "holder", multi=True, shape_class=claim, required=True),
+               label="IRIs of the holders (;-separated)", prop=TRILAT + "holder", multi=True,
+               shape_class=claim, required=True),
         Column("holder_labels", "string", "English labels of the holders, in the order of "
-               "`holders`.", prop=RDFS + "label", multi=True),
+               "`holders`.", label="English labels of the holders (;-separated)",
+               prop=RDFS + "label", multi=True),
         Column("targets", "string", "IRIs of the targets, sorted, `;`-separated.",
-               prop=TRILAT + "target", multi=True, shape_class=claim, required=True),
+               label="IRIs of the targets (;-separated)", prop=TRILAT + "target", multi=True,
+               shape_class=claim, required=True),
         Column("target_labels", "string", "English labels of the targets, in the order of "
-               "`targets`.", prop=RDFS + "label", multi=True),
-        Column("polarity", "string", "Slug of the polarity concept.", prop=TRILAT + "polarity",
-               scheme=SCHEME + "polarities", shape_class=claim, required=True),
-        Column("modality", "string", "Slug of the modality concept.", prop=TRILAT + "modality",
-               scheme=SCHEME + "modalities", shape_class=claim, required=True),
-        Column("as_of", "date", "", prop=TRILAT + "asOf", shape_class=claim, required=True),
+               "`targets`.", label="English labels of the targets (;-separated)",
+               prop=RDFS + "label", multi=True),
+        Column("polarity", "string", "Slug of the polarity concept.", label="Polarity",
+               prop=TRILAT + "polarity", scheme=SCHEME + "polarities", shape_class=claim,
+               required=True),
+        Column("modality", "string", "Slug of the modality concept.", label="Modality",
+               prop=TRILAT + "modality", scheme=SCHEME + "modalities", shape_class=claim,
+               required=True),
+        Column("as_of", "date", "", label="As-of date of the claim", prop=TRILAT + "asOf",
+               shape_class=claim, required=True),
         Column("supports", "string", "IRIs of the claims this claim supports.",
+               label="IRIs of the claims it supports (;-separated)",
                prop=TRILAT + "supports", multi=True, missing="empty if none"),
         Column("attacks", "string", "IRIs of the claims this claim attacks.",
-               prop=TRILAT + "attacks", multi=True, missing="empty if none"),
+               label="IRIs of the claims it attacks (;-separated)", prop=TRILAT + "attacks",
+               multi=True, missing="empty if none"),
         Column("concepts", "string", "IRIs of the concepts the claim invokes.",
+               label="IRIs of the concepts it invokes (;-separated)",
                prop=TRILAT + "concept", multi=True, missing="empty if none"),
         Column("passage_iri", "string", "IRI of the passage; a claim read from several "
-               "passages has one row per passage.", prop=TRILAT + "passage",
+               "passages has one row per passage.", label="IRI of the passage",
+               prop=TRILAT + "passage",
                missing="empty only for a claim without a passage (the shapes forbid it)"),
         Column("quote", "string", "The quoted words, verbatim (oa:exact of the passage's "
                "text-quote selector). A short quotation of a copyrighted essay; the essay "
-               "itself is not redistributed.", prop=OA + "exact"),
-        Column("start", "integer", "Start offset of the quote in the essay, in Unicode code "
-               "points from 0 (oa:start of the text-position selector).", prop=OA + "start"),
-        Column("end", "integer", "End offset (exclusive) of the quote (oa:end).",
-               prop=OA + "end"),
+               "itself is not redistributed.", label="Quoted words, verbatim",
+               prop=OA + "exact"),
+        Column("quote_start", "integer", "Start offset of the quote in the essay, in Unicode code "
+               "points from 0 (oa:start of the text-position selector).",
+               label="Start offset of the quote (code points from 0)", prop=OA + "start",
+               storage="long"),
+        Column("quote_end", "integer", "End offset (exclusive) of the quote (oa:end).",
+               label="End offset of the quote (exclusive)", prop=OA + "end", storage="long"),
         Column("paragraph", "integer", "Number of the essay paragraph the passage lies in "
-               "(trilat:ordinal of its trilat:EssayParagraph).", prop=TRILAT + "inParagraph",
+               "(trilat:ordinal of its trilat:EssayParagraph).",
+               label="Essay paragraph number", prop=TRILAT + "inParagraph",
                missing="empty if the passage names no paragraph"),
         Column("source", "string", "IRI of the publication the passage is taken from.",
-               prop=OA + "hasSource"),
+               label="IRI of the source publication", prop=OA + "hasSource"),
     ]
 
 
@@ -836,38 +1026,53 @@ _NA_ROWS = ("Rows exist only inside the coverage years; outside them a join yiel
             "The graph holds the agreements one essay discusses, not every agreement of "
             "these states: an absent row means \"not in this graph\", never \"no agreement\".")
 
+_DYAD_ROWS = ("Pairs of state parties with COW codes of agreements with at least one dated "
+              "step, for the years from `lifecycle_start_year` to `lifecycle_end_year` "
+              "(agreements.csv)")
+
 TABLES: tuple[Table, ...] = (
     Table("actors", "Actors and their identifier crosswalk",
           "One row per actor (state, government, organisation, state organ, international "
           "organisation, group, person): labels in English, Japanese, Korean and Chinese, and "
           "the codes IR data sets join on.",
           "One row per resource typed with trilat:Actor or a subclass.", ("iri",),
-          _actor_columns(), _actors_rows),
+          _actor_columns(), _actors_rows, unit="actor"),
     Table("agreements", "Agreements, their life cycles and the ATOP flag",
           "One row per agreement: kind, parties, the date and precision of its key life-cycle "
-          "steps, the years dyad_year.csv gives it, and the ATOP-style obligation columns "
-          "(empty) with the explicit outside-ATOP flag.",
+          "steps, the years the dyad-year tables give it, and the ATOP-style obligation "
+          "columns (empty) with the explicit outside-ATOP flag.",
           "One row per resource typed with trilat:Agreement.", ("iri",),
-          _agreement_columns(), _agreements_rows),
-    Table("dyad_year", "Directed dyad-years of agreements",
-          "One row per ordered pair of state parties with COW codes, year and agreement, for "
-          "each year of the agreement's life cycle. Symmetric: (a, b, year) and (b, a, year) "
-          "both appear. Several agreements between the same states in one year give several "
-          "rows; aggregate before a one-row-per-dyad-year join. " + _NA_ROWS,
-          "Agreements with at least two parties that have a COW code and at least one dated "
-          "step; years from `lifecycle_start_year` to `lifecycle_end_year` (agreements.csv).",
-          ("ccode1", "ccode2", "year", "agreement_iri"), _dyad_columns(True),
-          lambda g: _dyad_rows(g, directed=True)),
-    Table("dyad_year_undirected", "Undirected dyad-years of agreements",
-          "As dyad_year.csv, one row per unordered pair (ccode1 < ccode2). " + _NA_ROWS,
-          "As dyad_year.csv, keeping ccode1 < ccode2.",
-          ("ccode1", "ccode2", "year", "agreement_iri"), _dyad_columns(False),
-          lambda g: _dyad_rows(g, directed=False)),
+          _agreement_columns(), _agreements_rows, unit="agreement"),
+    Table("dyad_year", "Directed dyad-years",
+          "One row per ordered pair of states and year (ccode1, ccode2, year), the unit of "
+          "peacesciencer's directed dyad-year frames: the agreements between the two states "
+          "that year aggregated into counts, one flag per agreement kind and the list of "
+          "their IRIs, so a left join keeps the rows of a dyad-year panel. Symmetric: "
+          "(a, b, year) and (b, a, year) carry the same values. dyad_year_agreement.csv has "
+          "the agreement-level rows. " + _NA_ROWS,
+          _DYAD_ROWS + "; one row per dyad-year that at least one of them covers.",
+          ("ccode1", "ccode2", "year"), _dyad_year_columns(True),
+          lambda g: _dyad_year_rows(g, directed=True), unit="directed dyad-year"),
+    Table("dyad_year_undirected", "Undirected dyad-years",
+          "As dyad_year.csv, one row per unordered pair of states and year "
+          "(ccode1 < ccode2). " + _NA_ROWS,
+          "The rows of dyad_year.csv with ccode1 < ccode2.",
+          ("ccode1", "ccode2", "year"), _dyad_year_columns(False),
+          lambda g: _dyad_year_rows(g, directed=False), unit="undirected dyad-year"),
+    Table("dyad_year_agreement", "Directed dyad-years by agreement",
+          "One row per ordered pair of state parties, agreement and year of the agreement's "
+          "life cycle: its stage, whether it is in force, the steps dated that year. "
+          "Symmetric like dyad_year.csv. Two agreements between the same states in one year "
+          "give two rows: join dyad_year.csv to a dyad-year panel, or aggregate these rows "
+          "to the panel's unit first. " + _NA_ROWS,
+          _DYAD_ROWS + "; one row per pair, agreement and year.",
+          ("ccode1", "ccode2", "year", "agreement_iri"), _dyad_agreement_columns(),
+          _dyad_agreement_rows, unit="directed dyad-year-agreement"),
     Table("stances", "Claims and stances with their passages",
           "One row per claim (trilat:Claim, including trilat:Stance) and passage: holders, "
           "targets, polarity, modality, as-of date, the quote and its offsets.",
           "One row per claim and passage it was read from.", ("claim_iri", "passage_iri"),
-          _stance_columns(), _stances_rows),
+          _stance_columns(), _stances_rows, unit="claim-passage"),
 )
 
 
@@ -909,13 +1114,21 @@ def agreements_table(store: pyoxigraph.Store | None = None, *,
 def dyad_year_table(store: pyoxigraph.Store | None = None, *, directed: bool = True,
                     extra: Sequence[Path | str] = (), coverage_end: int | None = None
                     ) -> tuple[list[str], list[list[str]]]:
-    """Dyad-year rows (``ccode1, ccode2, year``) for the years of each agreement's life cycle.
+    """One row per dyad-year (``ccode1, ccode2, year``) that an agreement's life cycle covers,
+    its agreements aggregated (counts, kind flags, IRIs).
 
     ``directed`` gives both orders of every pair; otherwise ``ccode1 < ccode2``.
     ``coverage_end`` overrides the last covered year (default: latest dated step).
     """
     name = "dyad_year" if directed else "dyad_year_undirected"
     return _compute(name, store, extra, coverage_end)
+
+
+def dyad_year_agreement_table(store: pyoxigraph.Store | None = None, *,
+                              extra: Sequence[Path | str] = (), coverage_end: int | None = None
+                              ) -> tuple[list[str], list[list[str]]]:
+    """Directed rows per dyad, agreement and year (``ccode1, ccode2, year, agreement_iri``)."""
+    return _compute("dyad_year_agreement", store, extra, coverage_end)
 
 
 def stances_table(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path | str] = ()
@@ -965,6 +1178,12 @@ class _Docs:
         self.title = _join(r["t"].value for r in g.select(
             f"""SELECT DISTINCT ?t WHERE {{ <{DATASET_IRI}> dcterms:title ?t
                 FILTER(langMatches(lang(?t), "en")) }}"""))
+        modified = sorted(r["m"].value for r in g.select(
+            f"SELECT DISTINCT ?m WHERE {{ <{DATASET_IRI}> dcterms:modified ?m }}"))
+        self.modified: date | None = None
+        if modified:
+            with contextlib.suppress(ValueError):
+                self.modified = date.fromisoformat(modified[-1][:10])
         self.coverage = g.coverage
         self.shapes = _shape_rules()
 
@@ -992,7 +1211,8 @@ class _Docs:
                                 and column.name.endswith("_date")):
                 parts.append(f"{_curie(prop)}: {comment}")
         if column.concept and column.concept in self.definitions:
-            parts.append(f"Step type `{_slug(column.concept)}`: "
+            what = "Step type" if column.concept.startswith(STEP) else "Agreement kind"
+            parts.append(f"{what} `{_slug(column.concept)}`: "
                          f"{self.definitions[column.concept]}")
         return " ".join(parts)
 
@@ -1038,8 +1258,8 @@ def _missing_rule(column: Column) -> str:
 
 
 def _field(column: Column, docs: _Docs) -> dict[str, Any]:
-    field: dict[str, Any] = {"name": column.name, "type": column.type,
-                             "description": docs.description(column)}
+    field: dict[str, Any] = {"name": column.name, "title": column.label,
+                             "type": column.type, "description": docs.description(column)}
     if column.type == "date":
         field["format"] = "default"
     constraints: dict[str, Any] = {}
@@ -1056,6 +1276,9 @@ def _field(column: Column, docs: _Docs) -> dict[str, Any]:
     if column.prop:
         field["sourceProperties"] = list(column.prop)
     field["missingValueRule"] = _missing_rule(column)
+    if column.value_labels:
+        field["valueLabels"] = {str(k): v for k, v in sorted(column.value_labels.items())}
+    field["stataType"] = stata_type(column, enum)
     return field
 
 
@@ -1067,8 +1290,10 @@ def datapackage(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path |
     One ``tabular-data-resource`` per CSV, each with its Table Schema: field name, type,
     description (the column's rule plus the ``rdfs:comment`` of the property behind it),
     constraints (``enum`` from the SKOS scheme, ``pattern`` from the SHACL shapes,
-    ``required``), ``missingValues: [""]`` and the primary key. ``sourceProperties`` and
-    ``missingValueRule`` are trilat-kg extensions (Table Schema allows extra properties).
+    ``required``), ``missingValues: [""]`` and the primary key (the columns that make a row
+    unique). ``unitOfAnalysis`` (what one row is), and per field ``sourceProperties``,
+    ``missingValueRule``, ``valueLabels`` and ``stataType`` are trilat-kg extensions (Table
+    Schema allows extra properties); the field ``title`` is the Stata variable label.
     """
     from . import __version__
 
@@ -1080,7 +1305,9 @@ def datapackage(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path |
         "name": "trilat-kg-tables",
         "title": f"{docs.title or 'trilat-kg'}: tables for IR research",
         "description": "Tables derived from the trilat-kg knowledge graph by "
-                       "`trilat-kg export --format csv`; see CODEBOOK.md.",
+                       "`trilat-kg export --format csv`; see CODEBOOK.md. Each CSV file has "
+                       "a Stata twin (.dta, format 118) with the same rows, variable labels "
+                       "(the field titles) and value labels.",
         "version": __version__,
         "homepage": DATASET_IRI,
         "licenses": [{"path": lic, "title": lic} for lic in docs.license],
@@ -1089,6 +1316,7 @@ def datapackage(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path |
         "resources": [
             {
                 "name": t.name, "path": t.path, "title": t.title, "description": t.description,
+                "unitOfAnalysis": t.unit,
                 "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "dialect": {"delimiter": ",", "lineTerminator": "\n", "quoteChar": "\"",
@@ -1150,8 +1378,34 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
         *(f"  - `{k}`: {v}" for k, v in ATOP_OUTSIDE.items()),
         "- COW, Gleditsch-Ward, ISO and M49 codes link to those data sets; no row of "
         "theirs is copied (COW asks that its rows not be redistributed).",
+        "- **Stata**: every table is also written as a `.dta` file (format 118, Stata 14 or "
+        "later, UTF-8 text) with the same rows and columns: the `label` below is the "
+        "variable label, the codes of an integer column carry the value labels given under "
+        "allowed values, and a column whose allowed values are listed (a SKOS vocabulary or "
+        "a fixed list) is stored as codes 1, 2, ... in the order listed, each labelled with "
+        "its value (`decode` gives back the text of the CSV). Codes the codebook types as "
+        "strings stay strings. The `Stata` column gives each storage type (an integer "
+        "column is widened to `long` only if a value needs it).",
         "",
-        "## Which years are in an agreement's life cycle (dyad_year)",
+        "## Units of analysis and joins",
+        "",
+        "- The key of each table (below, and `primaryKey` in datapackage.json) is unique: "
+        "one row per key.",
+        "- `dyad_year.csv` and `dyad_year_undirected.csv` have one row per dyad-year "
+        "(`ccode1`, `ccode2`, `year`), so a left join from a dyad-year panel on those three "
+        "columns keeps the panel's rows (pandas `validate=\"m:1\"`, Stata `merge m:1`). "
+        "The agreements of a dyad-year are aggregated into counts, one 0/1 flag per "
+        "agreement kind and the list of their IRIs.",
+        "- `dyad_year_agreement.csv` keeps one row per dyad, agreement and year: join it to "
+        "agreement-level data, or aggregate it to your panel's unit first.",
+        "- For a state-year (country-year) panel, aggregate a dyad-year table by `ccode1` and "
+        "`year` first; `actors.csv` joins on `cow_code`, a string there (convert one side), "
+        "and has one row per state code.",
+        "- Counts and flags are over the agreements the graph holds (one essay's agreements "
+        "and their later history), not a census: a 0 says none of those, and an absent "
+        "dyad-year is NA in a join, never 0.",
+        "",
+        "## Which years are in an agreement's life cycle (dyad-year tables)",
         "",
         "- From the year of its earliest **dated** step (`trilat:date`; steps known only by "
         "`trilat:notAfter` or `trilat:during` do not count), of any type (talks agreed, "
@@ -1172,16 +1426,24 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
             "",
             t.description,
             "",
+            f"- Unit of analysis: {t.unit}",
             f"- Rows: {t.rows_rule}",
-            f"- Key: {', '.join(f'`{k}`' for k in t.key)}",
+            f"- Key (unique): {', '.join(f'`{k}`' for k in t.key)}",
+            f"- Stata: `{t.dta_path}`, data label \"{t.title}\"",
             "",
-            "| variable | type | allowed values | missing | source | description |",
-            "|---|---|---|---|---|---|",
+            "| variable | label | type | allowed values | missing | source | Stata "
+            "| description |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for c in t.columns:
             enum = docs.enum(c)
             rule = docs.shape(c)
-            allowed = ", ".join(f"`{v}`" for v in enum) if enum is not None else ""
+            if c.value_labels:
+                allowed = ", ".join(f"`{k}` = {v}" for k, v in sorted(c.value_labels.items()))
+            elif enum is not None:
+                allowed = ", ".join(f"`{v}`" for v in enum)
+            else:
+                allowed = ""
             pattern = c.pattern or rule.get("pattern")
             if pattern:
                 allowed = (allowed + " " if allowed else "") + f"pattern `{pattern}`"
@@ -1191,8 +1453,9 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
             description = docs.description(c)
             if rule.get("msg"):
                 description += f" Shape: {rule['msg']}"
-            out.append(f"| `{c.name}` | {c.type} | {_md(allowed)} | {_md(_missing_rule(c))} "
-                       f"| {_md(source)} | {_md(description)} |")
+            out.append(f"| `{c.name}` | {_md(c.label)} | {c.type} | {_md(allowed)} "
+                       f"| {_md(_missing_rule(c))} | {_md(source)} "
+                       f"| {_md(stata_type(c, enum))} | {_md(description)} |")
         out.append("")
     return "\n".join(out)
 
@@ -1209,14 +1472,30 @@ def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[str]]) -> bytes:
 
 
 def render_files(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path | str] = (),
-                 coverage_end: int | None = None) -> dict[str, bytes]:
-    """Every output file's name and bytes, computed in memory from one store."""
+                 coverage_end: int | None = None, dta: bool | None = None) -> dict[str, bytes]:
+    """Every output file's name and bytes, computed in memory from one store.
+
+    ``dta``: also the Stata files, one ``.dta`` per table (:mod:`trilat_kg.stata`). ``None``
+    (the default) writes them when pandas is installed; ``True`` requires them (a
+    :class:`UsageError` without pandas); ``False`` leaves them out.
+    """
+    if dta is None:
+        dta = stata.available()
+    elif dta and not stata.available():
+        raise UsageError(stata.INSTALL_HINT)
     g = _graph(store, extra, coverage_end)
-    files = {t.path: _csv_bytes(t.header, t.build(g)) for t in TABLES}
+    built = {t.name: t.build(g) for t in TABLES}
+    files = {t.path: _csv_bytes(t.header, built[t.name]) for t in TABLES}
     package = datapackage(_graph_=g)
     files[DATAPACKAGE_FILE] = (json.dumps(package, ensure_ascii=False, indent=2)
                                + "\n").encode("utf-8")
     files[CODEBOOK_FILE] = codebook_markdown(_graph_=g).encode("utf-8")
+    if dta:
+        docs = _Docs(g)
+        for t in TABLES:
+            enums = {c.name: docs.enum(c) for c in t.columns}
+            files[t.dta_path] = stata.dta_bytes(t, built[t.name], enums=enums,
+                                                modified=docs.modified)
     return files
 
 
@@ -1249,9 +1528,20 @@ def _clean_stale_staging(out_dir: Path) -> None:
                 shutil.rmtree(leftover)
 
 
+def output_names() -> list[str]:
+    """The names of every file :func:`write_tables` may write (the .dta files included)."""
+    return [*(t.path for t in TABLES), DATAPACKAGE_FILE, CODEBOOK_FILE,
+            *(t.dta_path for t in TABLES)]
+
+
 def write_tables(out_dir: Path, *, extra: Sequence[Path | str] = (),
-                 coverage_end: int | None = None) -> list[Path]:
-    """Write the CSV tables, datapackage.json and CODEBOOK.md into ``out_dir``; return paths.
+                 coverage_end: int | None = None, dta: bool | None = None) -> list[Path]:
+    """Write the CSV tables, datapackage.json, CODEBOOK.md and the Stata files into
+    ``out_dir``; return the paths written.
+
+    The Stata files (one ``.dta`` per table) need pandas; ``dta`` is as in
+    :func:`render_files`. When they are not written, ``.dta`` files of an earlier run are
+    removed once the new files are in place, so no file describes an older graph.
 
     ``out_dir`` is created if missing, but only when its parent folder exists (a typo in a
     path should fail, not create a tree): otherwise :class:`LocalIOError` (exit 4), raised
@@ -1264,9 +1554,9 @@ def write_tables(out_dir: Path, *, extra: Sequence[Path | str] = (),
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
     if out_dir.is_dir():
-        for name in (*(t.path for t in TABLES), DATAPACKAGE_FILE, CODEBOOK_FILE):
+        for name in output_names():
             check_target(out_dir / name)
-    files = render_files(extra=extra, coverage_end=coverage_end)
+    files = render_files(extra=extra, coverage_end=coverage_end, dta=dta)
     try:
         out_dir.mkdir(exist_ok=True)
         _clean_stale_staging(out_dir)
@@ -1283,6 +1573,10 @@ def write_tables(out_dir: Path, *, extra: Sequence[Path | str] = (),
                 os.chmod(staging / name, os.stat(target).st_mode & 0o7777)
             os.replace(staging / name, target)
             written.append(target)
+        for name in output_names():
+            if name not in files:  # a .dta of an earlier run, when this one writes none
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(out_dir / name)
     except OSError as exc:
         raise LocalIOError(f"{out_dir}: {exc.strerror or exc}") from exc
     finally:
