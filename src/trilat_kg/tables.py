@@ -1,19 +1,27 @@
-"""Tables IR researchers load directly: actors, agreements, dyad-years, stances, and a codebook.
+"""Tables IR researchers load directly: actors, agreements, dyad-years, stances, a codebook.
 
 ``trilat-kg export --format csv -o DIR`` (and :func:`write_tables` behind it) writes, UTF-8
 without a byte-order mark, comma-separated, ``\\n`` line ends, a header row:
 
-=============================  ===========================================================
-``actors.csv``                 the identifier crosswalk, one row per ``trilat:Actor``
-``agreements.csv``             one row per ``trilat:Agreement``: kind, parties, key dates,
-                               ATOP-style obligation columns and the "outside ATOP" flag
-``dyad_year.csv``              directed dyad-years (``ccode1, ccode2, year``), both orders
-``dyad_year_undirected.csv``   the same with ``ccode1 < ccode2`` only
-``stances.csv``                one row per claim and passage: holder, target, polarity,
-                               modality, as-of, quote and offsets
-``datapackage.json``           Frictionless Data Package (Table Schema per CSV)
-``CODEBOOK.md``                variable, type, allowed values, missing-value rule, source
-=============================  ===========================================================
+==============================  ==========================================================
+``actors.csv``                  the identifier crosswalk, one row per ``trilat:Actor``
+``agreements.csv``              one row per ``trilat:Agreement``: kind, parties, key dates,
+                                ATOP-style obligation columns and the "outside ATOP" flag
+``dyad_year.csv``               one row per directed dyad-year (``ccode1, ccode2, year``),
+                                both orders, its agreements aggregated: counts (in force,
+                                per life-cycle stage), one flag per agreement kind, IRIs
+``dyad_year_undirected.csv``    the same with ``ccode1 < ccode2`` only
+``dyad_year_agreement.csv``     one row per directed dyad, agreement and year: the
+                                agreement-level detail the dyad-year rows aggregate
+``stances.csv``                 one row per claim and passage: holder, target, polarity,
+                                modality, as-of, quote and offsets
+``datapackage.json``            Frictionless Data Package (Table Schema per CSV, with the
+                                unit of analysis and the primary key of each)
+``CODEBOOK.md``                 variable, label, type, allowed values, missing-value rule,
+                                source, Stata storage
+``*.dta``                       each table for Stata (format 118), with variable and value
+                                labels (:mod:`trilat_kg.stata`; needs pandas)
+==============================  ==========================================================
 
 Why it is built this way:
 
@@ -29,7 +37,10 @@ Why it is built this way:
   The ATOP obligation columns are all empty: none of the agreements is an alliance in
   ATOP's sense, and writing 0 would let a join read "no defence pledge" into an agreement
   ATOP never coded.
-* **Rows exist only inside coverage.** ``dyad_year`` has rows for the years of an
+* **One row per unit.** Each table's key (the Table Schema ``primaryKey``) is unique; the
+  dyad-year tables aggregate the agreements of a dyad-year, so a left join from a dyad-year
+  panel keeps its rows, and the agreement-level rows live in their own table.
+* **Rows exist only inside coverage.** The dyad-year tables have rows for the years of an
   agreement's life cycle up to the last year the graph covers (the latest dated life-cycle
   step of any instrument); a left join from a wider frame gives NA outside, never 0, and
   the graph is not a census of agreements, so an absent row never means "no agreement".
@@ -37,7 +48,8 @@ Why it is built this way:
   integers where the IR convention is numeric (``dyad_year``: ``ccode1``, ``ccode2``,
   ``year``, as in peacesciencer, COW and ATOP).
 * **Deterministic output**: rows sorted, multi-valued cells sorted and joined with ``;``,
-  no timestamps, so two runs give the same bytes and a diff of two releases is readable.
+  no timestamps (the .dta files carry the dataset's ``dcterms:modified`` date), so two
+  runs give the same bytes and a diff of two releases is readable.
 * **All or nothing.** Every file is written with :func:`trilat_kg.atomic.write_atomic` into
   a staging folder inside the target folder, and only when all of them are complete are
   they renamed into place, so a failure leaves the files of an earlier run as they were.
