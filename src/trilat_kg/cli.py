@@ -167,16 +167,25 @@ def _configure_logging(debug: bool) -> None:
               default="human", show_default=True, help="Report format.")
 @click.option("--show-warnings", is_flag=True,
               help="List every warning (human format); by default they are counted per shape.")
-def validate(data: Sequence[Path], fmt: str, show_warnings: bool) -> None:
+@click.option("--engine", type=click.Choice(["auto", "pyshacl", "turbo"]), default="auto",
+              show_default=True,
+              help="SHACL engine: pyshacl (the reference), turbo (pyshacl-turbo, the same "
+                   "report about 50 times faster: pip install 'trilat-kg[fast]'), or auto "
+                   "(turbo when installed).")
+def validate(data: Sequence[Path], fmt: str, show_warnings: bool, engine: str) -> None:
     """Validate the dataset (and --data files) against the SHACL shapes.
 
-    Exit 0 when it conforms, 1 when it does not.
+    Exit 0 when it conforms (warnings allowed), 1 when it does not.
     """
     import json
 
+    from .validation import turbo_available
     from .validation import validate as run_validation
 
-    outcome = run_validation(tuple(data))
+    if engine == "auto" and not turbo_available():
+        click.echo("trilat-kg: note: validating with pySHACL; pip install 'trilat-kg[fast]' "
+                   "gives the same report about 50 times faster", err=True)
+    outcome = run_validation(tuple(data), engine=engine)
     if fmt == "turtle":
         _emit(outcome.report_graph.serialize(format="longturtle"))
     elif fmt == "json":
@@ -185,7 +194,8 @@ def validate(data: Sequence[Path], fmt: str, show_warnings: bool) -> None:
              "component": r.component, "severity": r.severity, "message": r.message}
             for r in outcome.results
         ]
-        _emit(json.dumps({"conforms": outcome.conforms, "results": results},
+        _emit(json.dumps({"conforms": outcome.conforms,
+                          "shacl_conforms": not outcome.results, "results": results},
                          ensure_ascii=False, indent=2) + "\n")
     else:
         from .validation import summary_text

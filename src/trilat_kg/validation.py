@@ -25,20 +25,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
-from .errors import DataError, LocalIOError
+from .errors import DataError, LocalIOError, UsageError
 from .graph import load_union, parse_file, parse_turtle
 from .resources import data_root, shape_files
 
 __all__ = [
+    "ENGINES",
     "ValidationOutcome",
     "ValidationResult",
     "load_shapes",
     "path_to_str",
+    "turbo_available",
     "validate",
     "validate_graph",
 ]
@@ -111,11 +114,42 @@ def load_shapes(root: Path | None = None) -> Graph:
     return shapes
 
 
+#: SHACL engines: ``pyshacl`` is the reference; ``turbo`` (PyPI ``pyshacl-turbo``, a Rust
+#: engine with pySHACL's API) gives the same report about 50 times faster; ``auto`` takes
+#: turbo when it is installed. A test keeps the two engines' reports equal on every fixture.
+ENGINES = ("auto", "pyshacl", "turbo")
+
+
+def turbo_available() -> bool:
+    """Whether the optional Rust engine (``pip install 'trilat-kg[fast]'``) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyshacl_turbo") is not None
+
+
+def _engine(name: str) -> tuple[str, Any]:
+    if name not in ENGINES:
+        raise UsageError(f"unknown SHACL engine {name!r}; choose one of {', '.join(ENGINES)}")
+    if name == "auto":
+        name = "turbo" if turbo_available() else "pyshacl"
+    if name == "turbo":
+        if not turbo_available():
+            raise UsageError("the turbo engine is not installed: pip install 'trilat-kg[fast]' "
+                             "(PyPI pyshacl-turbo, Python 3.11 or later)")
+        from pyshacl_turbo import validate as turbo_validate
+
+        return name, turbo_validate
+    from pyshacl import validate as pyshacl_validate
+
+    return name, pyshacl_validate
+
+
 def validate(
     extra: Sequence[Path] = (),
     *,
     root: Path | None = None,
     data_graph: Graph | None = None,
+    engine: str = "auto",
 ) -> ValidationOutcome:
     """Validate the dataset (ontology + data, plus ``extra`` files) against the shapes.
 
@@ -123,6 +157,8 @@ def validate(
     they may refer to its nodes. When ``data_graph`` is given it is validated instead of
     the dataset (with ``extra`` merged into a copy of it); it should include the ontology,
     whose ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples the shapes rely on.
+    ``engine`` is one of :data:`ENGINES`; an unknown or missing engine is a
+    :class:`UsageError`.
     """
     if data_graph is None:
         # graph.py's loaders already turn every read or parse failure into a TrilatError
@@ -138,12 +174,12 @@ def validate(
             parse_file(Path(path), graph)
     else:
         graph = data_graph
-    return _run(graph, load_shapes(root))
+    return _run(graph, load_shapes(root), engine)
 
 
-def validate_graph(graph: Graph) -> ValidationOutcome:
+def validate_graph(graph: Graph, engine: str = "auto") -> ValidationOutcome:
     """Validate ``graph`` as it is (include the ontology in it) against the shapes."""
-    return _run(graph, load_shapes())
+    return _run(graph, load_shapes(), engine)
 
 
 def path_to_str(graph: Graph, path: object) -> str | None:
@@ -193,14 +229,13 @@ def _node_str(node: object) -> str:
     return str(node)
 
 
-def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
-    """Run pySHACL on graphs and turn its report into a sorted outcome.
+def _run(data: Graph, shapes: Graph, engine: str = "auto") -> ValidationOutcome:
+    """Run the SHACL engine on graphs and turn its report into a sorted outcome.
 
     ``conforms`` is the project's verdict (no violation); the report graph keeps SHACL's
     (``sh:conforms`` is false as soon as there is any result, a warning included).
     """
-    from pyshacl import validate as shacl_validate
-
+    _, shacl_validate = _engine(engine)
     if len(data) == 0:
         raise DataError("the data graph is empty: there is nothing to validate")
     _, report, _ = shacl_validate(
@@ -213,7 +248,7 @@ def _run(data: Graph, shapes: Graph) -> ValidationOutcome:
         do_owl_imports=False,
         meta_shacl=False,
     )
-    if not isinstance(report, Graph):  # pySHACL returns its failure object instead
+    if not isinstance(report, Graph):  # the engine returns its failure object instead
         raise DataError(f"SHACL validation failed to run: {report}")
     results = sorted(_results(report), key=ValidationResult.sort_key)
     _set_shacl_conforms(report, not results)
