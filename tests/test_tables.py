@@ -35,6 +35,7 @@ from trilat_kg import tables
 from trilat_kg.cli import cli
 from trilat_kg.errors import DataError, LocalIOError, UsageError
 from trilat_kg.resources import GRAPHS, files_for
+from trilat_kg.stata import stata_type
 from trilat_kg.store import load_store
 
 TRILAT = Namespace("https://w3id.org/trilat-kg/ontology#")
@@ -631,7 +632,8 @@ def test_dta_reads_back_in_pandas_with_the_codebooks_labels(out_dir: Path, table
         name, cells = column.name, [r[column.name] for r in rows]
         enum = fields[name].get("constraints", {}).get("enum")
         if column.type == "integer":
-            assert types[name] in ("b", "h", "l"), (table, name, types[name])
+            storage = {"b": "byte", "h": "int", "l": "long"}[types[name]]
+            assert storage == column.storage == stata_type(column, enum), (table, name)
             assert [None if v != v else int(v) for v in coded[name]] == [
                 int(c) if c else None for c in cells], (table, name)
             if column.value_labels:
@@ -639,7 +641,7 @@ def test_dta_reads_back_in_pandas_with_the_codebooks_labels(out_dir: Path, table
                 assert {int(k): v for k, v in fields[name]["valueLabels"].items()} == (
                     column.value_labels)
         elif column.type == "date":
-            assert formats[name] == "%td"
+            assert (types[name], formats[name]) == ("d", "%td")
             assert [v.strftime("%Y-%m-%d") if v == v else "" for v in decoded[name]] == cells
         elif enum and not column.multi:
             # a vocabulary: codes 1.. in the codebook's order, labelled with the values
@@ -678,6 +680,11 @@ def test_without_pandas_the_csv_files_are_written_and_stale_dta_removed(
     assert not list(out.glob("*.dta")), "no .dta of an earlier graph is left"
     with pytest.raises(UsageError, match="pandas"):
         tables.render_files(dta=True)
+    result = CliRunner().invoke(cli, ["export", "--format", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "trilat-kg: no Stata files: writing the Stata files needs pandas: "
+        "pip install 'trilat-kg[pandas]'")
 
 
 # --------------------------------------------------------------------------- writing, CLI

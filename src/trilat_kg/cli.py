@@ -356,6 +356,10 @@ def export(fmt: str, output: str, data: Sequence[Path], follow_symlinks: bool,
 
         written = write_tables(Path(output), extra=tuple(data))
         click.echo(f"trilat-kg: wrote {len(written)} files to {output}", err=True)
+        if not any(p.suffix == ".dta" for p in written):
+            from .stata import INSTALL_HINT
+
+            click.echo(f"trilat-kg: no Stata files: {INSTALL_HINT}", err=True)
         return
     if fmt not in FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")

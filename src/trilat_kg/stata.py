@@ -13,7 +13,8 @@ survive. Every file carries, from the codebook:
 * **types as the codebook says**: ``string`` columns stay strings (M49 ``"036"`` keeps its
   zero; ``str#``, or ``strL`` past 2,045 bytes), ``integer`` columns are ``byte``, ``int`` or
   ``long`` (the column's storage type, widened when a value needs it), ``date`` columns are
-  Stata dates (``%td``). An empty CSV cell is Stata's missing value (``.`` or ``""``).
+  Stata dates (``%td``, stored as doubles). An empty CSV cell is Stata's missing value
+  (``.`` or ``""``).
 
 The files are written with pandas (``DataFrame.to_stata``), imported only here and only when
 the tables are written; the time stamp is the dataset's ``dcterms:modified`` date, so two
@@ -69,7 +70,7 @@ def stata_type(column: Column, enum: Sequence[Any] | None) -> str:
     if column.type == "integer":
         return column.storage or "int"
     if column.type == "date":
-        return "int, Stata date (%td)"
+        return "double, Stata date (%td)"
     if encoded_labels(column, enum) is not None:
         return (f"byte, value label `{column.name}`: codes 1, 2, ... in the order of the "
                 "allowed values, each labelled with its value")

@@ -279,6 +279,14 @@ class _Graph:
         self._steps: dict[str, list[_Step]] | None = None
         self._coverage: tuple[int | None, int | None] | None = None
         self._coverage_end_override = coverage_end
+        self._docs: _Docs | None = None
+
+    @property
+    def docs(self) -> _Docs:
+        """What the codebook reads from the ontology, vocabularies and shapes (read once)."""
+        if self._docs is None:
+            self._docs = _Docs(self)
+        return self._docs
 
     def select(self, query: str) -> list[dict[str, Any]]:
         """Run a SELECT over the union of the named graphs; one dict per solution."""
@@ -1310,7 +1318,7 @@ def datapackage(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path |
     from . import __version__
 
     g = _graph_ or _graph(store, extra, coverage_end)
-    docs = _Docs(g)
+    docs = g.docs
     first, last = docs.coverage
     return {
         "profile": "tabular-data-package",
@@ -1351,7 +1359,7 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
     """CODEBOOK.md: for every table its row rule and key, for every column its type, allowed
     values, missing-value rule, source property and description, all generated."""
     g = _graph_ or _graph(store, extra, coverage_end)
-    docs = _Docs(g)
+    docs = g.docs
     first, last = docs.coverage
     out = [
         "# trilat-kg tables: codebook",
@@ -1503,7 +1511,7 @@ def render_files(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path 
                                + "\n").encode("utf-8")
     files[CODEBOOK_FILE] = codebook_markdown(_graph_=g).encode("utf-8")
     if dta:
-        docs = _Docs(g)
+        docs = g.docs
         for t in TABLES:
             enums = {c.name: docs.enum(c) for c in t.columns}
             files[t.dta_path] = stata.dta_bytes(t, built[t.name], enums=enums,
