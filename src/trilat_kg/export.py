@@ -136,22 +136,39 @@ def _lines(parts: Parts) -> tuple[list[bytes], list[bytes]]:
     """
     import pyoxigraph as ox
 
-    quad_lines: list[bytes] = []
+    by_graph: dict[str, list[bytes]] = {}
     for iri, triples in parts:
         if not triples:
             continue
-        graph = b" <" + iri.encode("utf-8") + b"> ."
         body = ox.serialize(triples, format=ox.RdfFormat.N_QUADS)
-        quad_lines.extend(line[:-2] + graph for line in body.split(b"\n") if line)
-    plain = [line for line in quad_lines if b"_:" not in line]
-    blank = [line for line in quad_lines if b"_:" in line]
+        by_graph.setdefault(iri, []).extend(body.split(b"\n"))
+    blank: list[bytes] = []
+    for iri, lines in by_graph.items():
+        graph = b" <" + iri.encode("utf-8") + b"> ."
+        kept = []
+        for line in lines:
+            if not line:
+                continue
+            if b"_:" in line:
+                blank.append(line[:-2] + graph)
+            else:
+                kept.append(line[:-2] + graph)
+        by_graph[iri] = kept
     if blank:
         dataset = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        plain.extend(line for line in ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
-                     .split(b"\n") if line)
-    named = sorted(set(plain), key=lambda line: (line[line.rindex(b" <"):], line))
-    merged = sorted({line[:line.rindex(b" <")] + b" ." for line in named})
+        for line in ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).split(b"\n"):
+            if line:
+                iri = line[line.rindex(b" <") + 2:-3].decode("utf-8")
+                by_graph[iri].append(line)
+    named: list[bytes] = []
+    triples_seen: set[bytes] = set()
+    for iri in sorted(by_graph):
+        lines = sorted(set(by_graph[iri]))
+        named.extend(lines)
+        cut = len(iri.encode("utf-8")) + 5  # ' <' + IRI + '> .'
+        triples_seen.update(line[:-cut] + b" ." for line in lines)
+    merged = sorted(triples_seen)
     return named, merged
 
 

@@ -271,10 +271,17 @@ def parse_triples(raw: bytes, fmt_name: str, where: str) -> list[pyoxigraph.Quad
             from exc
     if not parsed:
         raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
-    default = ox.DefaultGraph
-    quads = [q if isinstance(q.graph_name, default) else
-             ox.Quad(q.subject, q.predicate, q.object, default()) for q in parsed]
-    _check_terms(quads, where, text, probe=base is not None)
+    if fmt_name in ("TURTLE", "N_TRIPLES"):
+        quads = parsed  # triple formats: every quad is in the default graph already
+    else:
+        default = ox.DefaultGraph
+        quads = [q if isinstance(q.graph_name, default) else
+                 ox.Quad(q.subject, q.predicate, q.object, default()) for q in parsed]
+    # Without the XSD namespace in the file, its only XSD literals are Turtle's numeric and
+    # boolean shorthands and JSON-LD's native values, valid by the grammar: nothing to check
+    # unless IRIs must be checked for having been relative.
+    if base is not None or _XSD_NS in raw:
+        _check_terms(quads, where, text, probe=base is not None)
     return quads
 
 
