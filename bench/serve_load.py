@@ -20,11 +20,12 @@ fixed number of requests):
 Every step runs twice: on an idle server, and while two other clients keep asking an
 expensive query (a cross join of every triple with every triple, three times over), which
 runs until the server's deadline stops it (Oxigraph has sent its 200 and the start of the
-answer by then, and cuts the body short; ``serve`` answers 503). Each client opens a new connection per request,
-as curl, SPARQLWrapper and R's SPARQL package do, and asks for SPARQL JSON. The figures are
-requests answered 200 per second and the median and 99th percentile of their latency
-(connect to last byte); the ratios compare each ``serve`` route with Oxigraph in the same
-run. The clients (asyncio, one process) share the machine with the servers.
+answer by then, and cuts the body short; ``serve`` answers 503). Each client opens a new
+connection per request, as curl, SPARQLWrapper and R's SPARQL package do, and asks for
+SPARQL JSON. The figures are requests answered 200 per second and the median and 99th
+percentile of their latency (connect to last byte); the ratios compare each ``serve`` route
+with Oxigraph in the same run. The clients (asyncio, one process) share the machine with
+the servers.
 
 This is not a test: nothing here fails a build. Every server started is stopped at the end.
 """
@@ -70,6 +71,12 @@ def script(name: str) -> str:
     return found
 
 
+def default_sigint() -> None:
+    """In the server's process: SIGINT stops it, even when this script runs in the background
+    (a shell without job control starts background commands with SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,7 +106,7 @@ class Servers:
 
     def start(self, command: Sequence[str], url: str, name: str) -> None:
         proc = subprocess.Popen(list(command), cwd=REPO, env=ENV, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, preexec_fn=default_sigint)
         self.processes.append(proc)
         for _ in range(1200):  # wait until it answers, at most about 2 minutes
             if proc.poll() is not None:
