@@ -21,6 +21,8 @@ from rdflib.compare import isomorphic
 
 from trilat_kg.export import serialize_dataset
 
+pytestmark = pytest.mark.slow  # starts a real engine (Debian package)
+
 
 @pytest.fixture(scope="module")
 def riot(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]

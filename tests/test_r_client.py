@@ -26,6 +26,8 @@ from typing import NoReturn
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts a real engine (Debian package)
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "r" / "sparql_client.R"
 README = ROOT / "README.md"

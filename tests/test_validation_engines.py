@@ -18,7 +18,8 @@ from trilat_kg.cli import cli
 from trilat_kg.graph import load_union
 from trilat_kg.validation import ValidationOutcome, turbo_available, validate, validate_graph
 
-pytestmark = pytest.mark.skipif(not turbo_available(), reason="pyshacl-turbo not installed")
+pytestmark = [pytest.mark.skipif(not turbo_available(), reason="pyshacl-turbo not installed"),
+              pytest.mark.slow]
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 CASES = sorted(FIXTURES.glob("*.ttl")) + sorted((FIXTURES / "lexical").glob("*.ttl"))

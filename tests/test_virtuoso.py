@@ -26,7 +26,7 @@ from trilat_kg.resources import GRAPHS
 from trilat_kg.store import load_store
 
 #: No request leaves 127.0.0.1 (an audit hook in conftest.py fails the test).
-pytestmark = pytest.mark.usefixtures("loopback_only")
+pytestmark = [pytest.mark.usefixtures("loopback_only"), pytest.mark.slow]
 ROW_CAP = 1000
 STATES = ("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE "
           "{ ?s a <https://w3id.org/trilat-kg/ontology#State> }")
