@@ -12,6 +12,7 @@ import csv
 import http.client
 import io
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -654,6 +655,215 @@ def test_pathological_query_is_503_and_the_next_is_served(served: Served, name: 
     assert elapsed < 20  # a generous bound, not a timing test
     status, _, body = served.sparql(f"ASK {{ <{JAPAN}> ?p ?o }}")
     assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+# ---------------------------------------------------------------- under load
+
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 60) -> None:
+    """Poll ``condition`` until it holds; fail after ``limit`` seconds (a bound, not a timing)."""
+    end = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > end:
+            pytest.fail(f"{what}: not within {limit:g} s")
+        time.sleep(0.02)
+
+
+def test_canned_answer_is_served_again_byte_for_byte(served: Served) -> None:
+    path = "/queries/state-identifier-crosswalk"
+    status, headers, body = served.get(path, accept=CSV)
+    assert status == 200, body
+    jobs = served.server.pool.jobs
+    again = served.get(path, accept=CSV)
+    assert again == (200, {**again[1], "Content-Type": headers["Content-Type"]}, body)
+    assert again[1]["Vary"] == "Accept"
+    assert served.server.pool.jobs == jobs  # no worker was asked the second time
+    # another format is another answer, computed once and then kept too
+    status, headers, body = served.get(path, format="json")
+    assert (status, headers["Content-Type"]) == (200, JSON_RESULTS)
+    assert served.server.pool.jobs == jobs + 1
+    assert served.get(path, format="json")[2] == body
+    assert served.server.pool.jobs == jobs + 1
+
+
+def test_cached_answers_follow_the_parameters(served: Served, store: ox.Store,
+                                              states: set[str]) -> None:
+    path = "/queries/agreements-of-actor"
+    for _ in range(2):
+        for state in sorted(states)[:3]:
+            status, _, body = served.get(path, actor=state)
+            assert status == 200, body
+            assert result_of(body) == run_query("agreements-of-actor", {"actor": state},
+                                                store=store)
+
+
+def test_sparql_answers_are_computed_each_time(served: Served) -> None:
+    jobs = served.server.pool.jobs
+    first = served.sparql(STATES_QUERY)
+    second = served.sparql(STATES_QUERY)
+    assert first[0] == second[0] == 200
+    assert first[2] == second[2]
+    assert served.server.pool.jobs == jobs + 2
+
+
+def test_volatile_queries_are_not_kept() -> None:
+    from trilat_kg.queries import catalogue
+    from trilat_kg.serve import _repeatable
+
+    assert not _repeatable("SELECT (NOW() AS ?t) {}")
+    assert not _repeatable("SELECT (rand ( ) AS ?r) {}")
+    assert not _repeatable("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }")
+    assert not _repeatable("SELECT (STRUUID() AS ?u) (UUID() AS ?v) {}")
+    assert _repeatable(STATES_QUERY)
+    assert all(_repeatable(query.text) for query in catalogue())
+
+
+def test_a_burst_of_clients_is_answered(served: Served) -> None:
+    """More clients at once than the listen backlog of socketserver's default (5) and than
+    the workers: every request is answered, none refused or reset."""
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def client(i: int) -> None:
+        for path in ("/queries/state-identifier-crosswalk", f"/sparql?query={quote(STATES_QUERY)}"):
+            try:
+                status = served.request("GET", path, timeout=60)[0]
+            except OSError:
+                status = 0
+            with lock:
+                statuses.append(status)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert statuses == [200] * 128
+
+
+@pytest.fixture
+def lanes(data_files: list[Path]) -> Iterator[Served]:
+    """A server with one worker for cheap queries and a slow lane of one."""
+    log: list[str] = []
+    server = SparqlServer("127.0.0.1", 0, extra=data_files, timeout=6, workers=1, slow_lane=1,
+                          slow_after=0.2, client_timeout=5, log=log.append)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Served(server, log)
+    finally:
+        server.shutdown()
+        server.close()
+        thread.join(10)
+
+
+def test_a_long_query_in_the_slow_lane_does_not_hold_up_cheap_ones(lanes: Served) -> None:
+    """While a cartesian product runs out its deadline in the slow lane, cheap queries (one
+    after another and several at once) are all answered before it ends; a second long query
+    finds the slow lane full and is stopped at once, and the first runs on."""
+    answers: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    def ask(name: str, text: str) -> None:
+        answers[name] = lanes.sparql(text)
+
+    long_query = threading.Thread(target=ask, args=("long", PATHOLOGICAL["cartesian"]))
+    long_query.start()
+    wait_for(lambda: lanes.server.pool.slow_running == 1, "the long query in the slow lane")
+    ask_cheap = f"ASK {{ <{JAPAN}> ?p ?o }}"
+    for i in range(5):
+        ask(f"cheap {i}", ask_cheap)
+    together = [threading.Thread(target=ask, args=(f"together {i}", STATES_QUERY))
+                for i in range(6)]
+    for thread in together:
+        thread.start()
+    for thread in together:
+        thread.join(60)
+    assert "long" not in answers  # still running: the cheap ones did not wait for it
+    assert [answers[f"cheap {i}"][0] for i in range(5)] == [200] * 5
+    assert [answers[f"together {i}"][0] for i in range(6)] == [200] * 6
+
+    status, headers, body = lanes.sparql(PATHOLOGICAL["cartesian"])
+    assert status == 503, body
+    assert b"the slow lane is full (1 long query already running)" in body
+    assert "Retry-After" in headers
+    assert "long" not in answers  # the first one runs on
+    long_query.join(60)
+    status, _, body = answers["long"]
+    assert status == 503, body
+    assert b"query stopped after 6 s" in body
+    assert lanes.server.pool.slow_running == 0
+    status, _, body = lanes.sparql(ask_cheap)
+    assert (status, json.loads(body)["boolean"]) == (200, True)
+
+
+def _children(pid: int, marker: str) -> list[int]:
+    """Processes whose parent is ``pid`` and whose command line holds ``marker`` (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        if ppid == pid and marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (no longer listed, or a zombie nobody reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="workers follow a killed server through Linux's parent-death signal")
+def test_workers_die_with_a_killed_server() -> None:
+    """SIGKILL gives the server no chance to stop its workers; they go with it, the one in
+    the middle of a cartesian product (which never reads its pipe again) included."""
+    proc = subprocess.Popen([sys.executable, "-m", "trilat_kg.cli", "serve", "--port", "0",
+                             "--timeout", "120"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    client = None
+    workers: list[int] = []
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()
+        assert first.startswith("trilat-kg: serving http://127.0.0.1:"), first
+        parts = urlsplit(first.split()[2])
+        workers = _children(proc.pid, "spawn_main")
+        assert len(workers) >= 2
+        before = {pid: _cpu_ticks(pid) for pid in workers}
+        client = socket.create_connection((parts.hostname, parts.port), timeout=30)
+        client.sendall(f"GET /sparql?query={quote(PATHOLOGICAL['cartesian'])} HTTP/1.0\r\n"
+                       "Host: localhost\r\n\r\n".encode())
+        wait_for(lambda: any(_cpu_ticks(pid) > before[pid] + 20 for pid in workers),
+                 "a worker busy with the query")
+        proc.kill()
+        proc.wait(30)
+        wait_for(lambda: all(_gone(pid) for pid in workers), "every worker gone")
+    finally:
+        if client is not None:
+            client.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in workers:  # nothing is left behind, whatever happened above
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- the log

@@ -1,7 +1,7 @@
 """A read-only SPARQL 1.1 Protocol endpoint over the embedded dataset (``trilat-kg serve``).
 
-Standard library only (:class:`http.server.ThreadingHTTPServer`), so serving the graph adds
-no dependency. It protects itself the way trusted servers do (bad-inputs.md rows 33-35):
+Standard library only (:mod:`http.server`, a thread per connection), so serving the graph
+adds no dependency. It protects itself the way trusted servers do (bad-inputs.md rows 33-35):
 
 * **read-only**: the text goes through :func:`trilat_kg.sparql.check_read_only` before any
   engine sees it, so updates, ``SERVICE``, ``FROM`` / ``FROM NAMED`` and ``LOAD`` are
@@ -12,6 +12,11 @@ no dependency. It protects itself the way trusted servers do (bad-inputs.md rows
   of pairs) and the client gets 503, while a fresh worker takes its place. Each worker also
   has an address-space cap, because an ORDER BY over a cartesian product grows by hundreds
   of MB a second, faster than a deadline alone would stop it;
+* **cheap queries first**: a query still running after half a second moves to a slow lane
+  of its own workers at the lowest CPU priority and runs on to its deadline there, so the
+  cheap queries keep their workers and the cores; when the slow lane is full (two queries),
+  one more long query is stopped at once (503). Workers die with the server, on Linux even
+  when it is killed with SIGKILL;
 * **caps**: a query text (or request body) above ``max_query_bytes`` is 413; an answer is
   cut to its first ``max_rows`` rows (or triples) and the header ``Trilat-Kg-Truncated``
   then says so. Truncating rather than refusing keeps an exploratory ``SELECT *`` useful;
@@ -22,6 +27,10 @@ no dependency. It protects itself the way trusted servers do (bad-inputs.md rows
   header is sent either, so other origins cannot read the answers;
 * **slow clients** get a socket timeout; each connection has its own thread, so an idle
   or dripping client never blocks the others.
+
+The dataset cannot change while the server runs, so the answer of a canned query
+(``/queries/<name>``) to the same parameters and ``Accept`` header is kept once serialised and
+sent again without a worker; ``/sparql`` answers are always computed.
 
 Answers are negotiated: SPARQL JSON (the default), XML, CSV or TSV for SELECT and ASK,
 N-Triples (the default), Turtle, JSON-LD or RDF/XML for CONSTRUCT and DESCRIBE, chosen by
@@ -35,16 +44,20 @@ never with the query text or parameter values, which may be private.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import ipaddress
+import os
 import queue
+import re
 import signal
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -66,9 +79,17 @@ DEFAULT_PORT = 7879
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_MAX_QUERY_BYTES = 64 * 1024
-#: Query worker processes: each holds a copy of the store, so a few suffice; two let one
-#: pathological query be stopped while another client is still answered at once.
+#: Query worker processes kept for cheap queries, one per core of a small machine: each
+#: holds a copy of the store, so a few suffice.
 DEFAULT_WORKERS = 2
+#: Long-running queries that may run at once, each in a worker of its own on top of the
+#: ones above (at the lowest CPU priority); one more is stopped when it outruns the threshold.
+DEFAULT_SLOW_LANE = 2
+#: Seconds after which a query still running counts as long-running (the slow lane).
+DEFAULT_SLOW_AFTER = 0.5
+#: Bytes of canned-query answers kept to be served again (the data never changes while the
+#: server runs).
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: Address space a worker may add to what it holds after loading the data, in MiB.
 DEFAULT_MAX_MEMORY_MB = 2048
 #: Header naming the row cap when an answer was cut to it.
@@ -78,6 +99,8 @@ TRUNCATED_HEADER = "Trilat-Kg-Truncated"
 _DRAIN_LIMIT = 1 << 20
 #: Longest wait for a new worker to load the data.
 _STARTUP_TIMEOUT = 600.0
+#: Seconds an idle connection thread waits for the next connection before it ends.
+_THREAD_IDLE = 30.0
 
 JSON_RESULTS = "application/sparql-results+json"
 XML_RESULTS = "application/sparql-results+xml"
@@ -153,13 +176,16 @@ def _host_name(header: str) -> str:
 # --------------------------------------------------------------------------- worker side
 
 
-def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> None:
+def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None,
+                 server_pid: int | None = None) -> None:
     """Body of a query worker process: load the store once, then answer jobs until EOF.
 
     SIGINT is ignored: Ctrl-C at a terminal reaches the whole process group, and stopping
-    is the parent's job (it kills its workers on the way out).
+    is the parent's job (it kills its workers on the way out). Should the server die
+    without doing so (SIGKILL, SIGTERM), Linux kills the worker too, even mid-query.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_server(server_pid)
     from .store import load_store
 
     try:
@@ -182,14 +208,31 @@ def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None) -> 
         conn.send(reply)
 
 
+def _die_with_server(server_pid: int | None) -> None:
+    """Ask Linux to SIGKILL this process when the server that started it goes.
+
+    Without it a worker notices the server's end only when it next reads its pipe, which a
+    worker stuck in a cartesian product never does. Elsewhere than Linux this does nothing.
+    """
+    if server_pid is None or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no prctl to call
+        return
+    if os.getppid() != server_pid:  # the server went before the request took effect
+        os._exit(0)
+
+
 def _quiet_stderr() -> None:
     """Send the worker's stderr to /dev/null once the data is loaded.
 
     A query that hits the memory cap makes Rust print an allocation failure and a backtrace
     before it aborts; the server's log already says what happened, in one line.
     """
-    import os
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
@@ -406,8 +449,54 @@ class _Busy(Exception):
     """No worker became free within the deadline."""
 
 
+class _SlowLaneFull(Exception):
+    """The query outran the slow threshold while the slow lane was full; it was stopped."""
+
+
 class _WorkerLost(Exception):
     """The worker died while answering (out of memory, killed from outside)."""
+
+
+class _Spawner:
+    """One long-lived thread that starts every worker process.
+
+    Linux sends a worker its parent-death signal when the *thread* that started it ends, not
+    the process, so workers are started here, by a thread that lives as long as the pool,
+    rather than by the request or restart threads that come and go.
+    """
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._stopped = False
+        threading.Thread(target=self._loop, name="trilat-kg-spawner", daemon=True).start()
+
+    def _loop(self) -> None:
+        while (item := self._calls.get()) is not None:
+            function, done = item
+            try:
+                done.put((True, function()))
+            except BaseException as exc:  # handed to the caller
+                done.put((False, exc))
+
+    def call(self, function: Callable[[], Any]) -> Any:
+        """``function()`` run on the spawner's thread; its exception is raised here."""
+        done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        with self._lock:
+            if self._stopped:
+                raise LocalIOError("the server is closing; no worker is started")
+            self._calls.put((function, done))
+        ok, value = done.get()
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """End the thread once the calls already asked for are done."""
+        with self._lock:
+            if not self._stopped:
+                self._stopped = True
+                self._calls.put(None)
 
 
 class _Worker:
@@ -415,7 +504,8 @@ class _Worker:
 
     def __init__(self, ctx: Any, extra: Sequence[str], max_memory_mb: int | None) -> None:
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, tuple(extra), max_memory_mb),
+        self.process = ctx.Process(target=_worker_main,
+                                   args=(child, tuple(extra), max_memory_mb, os.getpid()),
                                    name="trilat-kg-query", daemon=True)
         self.process.start()
         child.close()
@@ -435,6 +525,14 @@ class _Worker:
                      "LocalIOError": LocalIOError}.get(name, TrilatError)
             raise error(text)
 
+    def lower_priority(self) -> None:
+        """Give the worker the lowest CPU priority, so that cheap queries go first."""
+        pid = self.process.pid
+        if pid is None or not hasattr(os, "setpriority"):  # not started, or not POSIX
+            return
+        with contextlib.suppress(OSError):  # the process is gone already
+            os.setpriority(os.PRIO_PROCESS, pid, 19)
+
     def stop(self) -> None:
         """Kill the process (a query in Rust cannot be interrupted any gentler) and reap it."""
         if self.process.is_alive():
@@ -444,10 +542,20 @@ class _Worker:
 
 
 class _Pool:
-    """A few worker processes; a query borrows one, and one that overruns is replaced."""
+    """Query worker processes in two lanes; a query borrows one, one that overruns is replaced.
+
+    Any idle worker takes the next query. A query still running after ``slow_after`` seconds
+    moves to the slow lane: its worker drops to the lowest CPU priority, so the cheap
+    queries around it keep the cores, and it runs on until its answer or its deadline. The
+    slow lane holds ``slow_lane`` queries; a query that outruns the threshold while it is full
+    is stopped at once (503), so at least ``size`` workers are always there for cheap
+    queries. A worker that ran a slow query is replaced when it is done (an unprivileged
+    process cannot raise its priority again).
+    """
 
     def __init__(self, size: int, extra: Sequence[Path | str], max_memory_mb: int | None,
-                 log: Callable[[str], None]) -> None:
+                 log: Callable[[str], None], *, slow_lane: int = 0,
+                 slow_after: float | None = None) -> None:
         import multiprocessing
 
         # spawn, not fork: forking a process that runs server threads can copy a held lock.
@@ -459,8 +567,14 @@ class _Pool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        started = [self._spawn() for _ in range(size)]
+        self._slow_lane = slow_lane
+        self._slow_after = slow_after
+        self._slow = 0
+        #: Queries handed to a worker so far (answered from the cache ones are not).
+        self.jobs = 0
+        self._spawner = _Spawner()
         try:
+            started = [self._spawn() for _ in range(size + slow_lane)]
             for worker in started:
                 worker.wait_ready(_STARTUP_TIMEOUT)
                 self._idle.put(worker)
@@ -468,8 +582,15 @@ class _Pool:
             self.close()
             raise
 
+    @property
+    def slow_running(self) -> int:
+        """How many queries are in the slow lane now."""
+        with self._lock:
+            return self._slow
+
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self._extra, self._max_memory_mb)
+        worker: _Worker = self._spawner.call(
+            lambda: _Worker(self._ctx, self._extra, self._max_memory_mb))
         with self._lock:
             self._all.add(worker)
         return worker
@@ -487,7 +608,8 @@ class _Pool:
                 fresh = self._spawn()
                 fresh.wait_ready(_STARTUP_TIMEOUT)
             except Exception as exc:  # pragma: no cover - the data loaded once already
-                self._log(f"trilat-kg: error: cannot restart a query worker: {exc}")
+                if not self._closed:
+                    self._log(f"trilat-kg: error: cannot restart a query worker: {exc}")
                 return
             if self._closed:
                 fresh.stop()
@@ -506,11 +628,26 @@ class _Pool:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
             raise _Busy from None
+        slow = False
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(timeout):
-                self._replace(worker)
-                raise _Deadline
+            with self._lock:
+                self.jobs += 1
+            first = timeout if self._slow_after is None else min(self._slow_after, timeout)
+            if not worker.conn.poll(first):
+                with self._lock:
+                    slow = first < timeout and self._slow < self._slow_lane
+                    self._slow += slow
+                if first >= timeout:
+                    self._replace(worker)
+                    raise _Deadline
+                if not slow:
+                    self._replace(worker)
+                    raise _SlowLaneFull
+                worker.lower_priority()
+                if not worker.conn.poll(timeout - first):
+                    self._replace(worker)
+                    raise _Deadline
             reply: tuple[Any, ...] = worker.conn.recv()
         except (EOFError, OSError) as exc:
             worker.process.join(5)
@@ -520,7 +657,14 @@ class _Pool:
                 raise _WorkerLost("the query ran out of memory (the worker's cap) and was "
                                   "stopped") from exc
             raise _WorkerLost(f"the query worker stopped (exit code {code})") from exc
-        self._idle.put(worker)
+        finally:
+            if slow:
+                with self._lock:
+                    self._slow -= 1
+        if slow:  # it runs at the lowest priority now: a fresh worker takes its place
+            self._replace(worker)
+        else:
+            self._idle.put(worker)
         return reply
 
     def close(self) -> None:
@@ -531,16 +675,70 @@ class _Pool:
             self._all.clear()
         for worker in workers:
             worker.stop()
+        self._spawner.stop()
 
 
 # --------------------------------------------------------------------------- HTTP side
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """The listening socket plus the settings its request handlers read."""
+class _HTTPServer(HTTPServer):
+    """The listening socket, its connection threads and the settings its handlers read.
 
-    daemon_threads = True
+    Each connection has a thread of its own, as with :class:`ThreadingHTTPServer`, but a
+    thread that has answered stays a while to take the next connection: starting a thread
+    per request made the accepting thread wait on every start. The listen backlog is deep
+    enough for bursts of clients; the kernel's own cap (``somaxconn``) still applies.
+    """
+
+    request_queue_size = 1024
     app: SparqlServer
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        self._handoff: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._waiting = 0  # idle connection threads nobody has handed a connection to
+        self._threads_lock = threading.Lock()
+        super().__init__(address, handler)  # closes the socket if binding fails
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._threads_lock:
+            reuse = self._waiting > 0
+            self._waiting -= reuse
+        if reuse:
+            self._handoff.put((request, client_address))
+        else:
+            threading.Thread(target=self._connections, args=(request, client_address),
+                             name="trilat-kg-http", daemon=True).start()
+
+    def _connections(self, request: Any, client_address: Any) -> None:
+        """Answer a connection, then the next ones handed over, until idle for a while."""
+        while True:
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+            with self._threads_lock:
+                self._waiting += 1
+            while True:
+                try:
+                    item = self._handoff.get(timeout=_THREAD_IDLE)
+                    break
+                except queue.Empty:
+                    with self._threads_lock:
+                        if self._waiting > 0:  # no connection is on its way to this thread
+                            self._waiting -= 1
+                            return
+            if item is None:
+                return
+            request, client_address = item
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._threads_lock:
+            idle, self._waiting = self._waiting, 0
+        for _ in range(idle):
+            self._handoff.put(None)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -548,6 +746,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _HTTPServer
     server_version = "trilat-kg"
+    #: Buffer what is written, so the status line, headers and a small answer leave in one
+    #: write when the request is done rather than in one write each.
+    wbufsize = 64 * 1024
     _started = 0.0
 
     def setup(self) -> None:
@@ -687,29 +888,26 @@ class _Handler(BaseHTTPRequestHandler):
         self._sparql(texts[0], _wanted_formats(fields))
 
     def _sparql(self, text: str, wanted: tuple[str, ...]) -> None:
-        from .sparql import check_read_only
-
         app = self.server.app
         size = len(text.encode("utf-8"))
         if size > app.max_query_bytes:
             self._too_large(size)
             return
-        try:
-            check_read_only(text, "query")
-        except UsageError as exc:
-            self._error(400, str(exc))
+        refusal = _read_only_refusal(text)
+        if refusal is not None:
+            self._error(400, refusal)
             return
         self._run(text, "query", (), wanted)
 
     def _canned(self, name: str, query_string: str) -> None:
-        from .queries import bind, get_query
+        from .queries import bind
 
         app = self.server.app
         if len(query_string) > 3 * app.max_query_bytes:
             self._too_large(len(query_string))
             return
         try:
-            query = get_query(name)
+            query = app.canned_query(name)
         except UsageError as exc:
             self._error(404, str(exc))
             return
@@ -739,28 +937,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, f"query {query.slug!r} uses SERVICE <{query.services[0]}> (a "
                              "federated query); the endpoint does not reach the network")
             return
-        substitutions = tuple(_plain_term(var, term) for var, term in bound.items())
-        self._run(query.text, f"queries/{query.slug}", substitutions, _wanted_formats(formats))
+        substitutions = tuple(sorted(_plain_term(var, term) for var, term in bound.items()))
+        self._run(query.text, f"queries/{query.slug}", substitutions, _wanted_formats(formats),
+                  cache=_repeatable(query.text))
 
     def _run(self, text: str, source: str, substitutions: tuple[tuple[str, ...], ...],
-             wanted: tuple[str, ...]) -> None:
+             wanted: tuple[str, ...], cache: bool = False) -> None:
         app = self.server.app
         accept = self.headers.get("Accept", "") or "*/*"
-        try:
-            reply = app.pool.run((text, source, substitutions, accept, wanted, app.max_rows),
-                                 app.timeout)
-        except _Deadline:
-            self._error(503, f"query stopped after {app.timeout:g} s (the server's deadline, "
-                             "--timeout)", {"Retry-After": "1"})
-            return
-        except _Busy:
-            self._error(503, f"every query worker stayed busy for {app.timeout:g} s; "
-                             "try again later", {"Retry-After": str(int(app.timeout) + 1)})
-            return
-        except _WorkerLost as exc:
-            app.log(f"trilat-kg serve: {exc}; a new worker is starting")
-            self._error(503, f"{exc}; a new worker is starting", {"Retry-After": "1"})
-            return
+        job = (text, source, substitutions, accept, wanted, app.max_rows)
+        reply = app.answers.get(job) if cache else None
+        if reply is None:
+            reply = self._ask_worker(job)
+            if reply is None:
+                return
+            if cache and reply[0] == "ok":
+                app.answers.put(job, reply)
         if reply[0] == "error":
             self._error(reply[1], reply[2])
             return
@@ -769,6 +961,27 @@ class _Handler(BaseHTTPRequestHandler):
         if truncated:
             headers[TRUNCATED_HEADER] = str(app.max_rows)
         self._send(200, content_type, body, headers)
+
+    def _ask_worker(self, job: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """A worker's reply to ``job``, or None once the 503 that replaces it was sent."""
+        app = self.server.app
+        try:
+            return app.pool.run(job, app.timeout)
+        except _Deadline:
+            self._error(503, f"query stopped after {app.timeout:g} s (the server's deadline, "
+                             "--timeout)", {"Retry-After": "1"})
+        except _Busy:
+            self._error(503, f"every query worker stayed busy for {app.timeout:g} s; "
+                             "try again later", {"Retry-After": str(int(app.timeout) + 1)})
+        except _SlowLaneFull:
+            running = f"{app.slow_lane} long {'query' if app.slow_lane == 1 else 'queries'}"
+            self._error(503, f"query stopped after {app.slow_after:g} s: the slow lane is full "
+                             f"({running} already running); try again later",
+                        {"Retry-After": str(int(app.timeout) + 1)})
+        except _WorkerLost as exc:
+            app.log(f"trilat-kg serve: {exc}; a new worker is starting")
+            self._error(503, f"{exc}; a new worker is starting", {"Retry-After": "1"})
+        return None
 
     # --- helpers
 
@@ -869,6 +1082,76 @@ def _wanted_formats(fields: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
                  if value.strip())
 
 
+@functools.lru_cache(maxsize=128)
+def _read_only_refusal(text: str) -> str | None:
+    """Why the query text is refused (:func:`trilat_kg.sparql.check_read_only`), or None.
+
+    Remembered for the last texts seen: clients send the same text again and again, and
+    tokenising it is a large part of what a cheap query costs the server's one Python
+    process.
+    """
+    from .sparql import check_read_only
+
+    try:
+        check_read_only(text, "query")
+    except UsageError as exc:
+        return str(exc)
+    return None
+
+
+#: SPARQL functions whose value changes from one evaluation to the next.
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _repeatable(text: str) -> bool:
+    """True if the query gives the same answer every time on the same data: none of
+    ``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()`` (a mention inside a string
+    or comment counts too, which only costs a cache miss)."""
+    return _VOLATILE.search(text) is None
+
+
+class _AnswerCache:
+    """Canned-query answers already serialised, kept while the server runs.
+
+    The dataset cannot change while the server runs (the store is read-only and loaded once),
+    so the answer to one canned query with the same parameters, ``Accept`` header and format
+    parameters is the same every time: it is served again, byte for byte, without a worker.
+    Least recently used answers go first once ``max_bytes`` of bodies are held; a body
+    above an eighth of that is not kept.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        from collections import OrderedDict
+
+        self.max_bytes = max_bytes
+        self._bytes = 0
+        self._items: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._lock:
+            reply = self._items.get(key)
+            if reply is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+            return reply
+
+    def put(self, key: tuple[Any, ...], reply: tuple[Any, ...]) -> None:
+        size = len(reply[2]) + sum(len(str(part)) for part in key)
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = reply
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                old_key, old = self._items.popitem(last=False)
+                self._bytes -= len(old[2]) + sum(len(str(part)) for part in old_key)
+
+
 def _plain_term(variable: str, term: Any) -> tuple[str, ...]:
     """A bound parameter as plain strings, for the pipe to a worker."""
     from .results import IRI
@@ -887,6 +1170,9 @@ class SparqlServer:
     The socket is bound first, so a port in use fails at once (LocalIOError, exit 4),
     before any worker loads the data. ``port=0`` picks a free port (see :attr:`url`).
     ``client_timeout`` (default: ``timeout``) bounds each socket read of a slow client.
+    ``workers`` worker processes are kept for cheap queries and ``slow_lane`` more for
+    queries still running after ``slow_after`` seconds (see :class:`_Pool`); canned-query
+    answers are kept up to ``cache_bytes`` (0: none) and served again.
     """
 
     def __init__(
@@ -899,11 +1185,18 @@ class SparqlServer:
         max_rows: int = DEFAULT_MAX_ROWS,
         max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES,
         workers: int = DEFAULT_WORKERS,
+        slow_lane: int = DEFAULT_SLOW_LANE,
+        slow_after: float = DEFAULT_SLOW_AFTER,
+        cache_bytes: int = DEFAULT_CACHE_BYTES,
         max_memory_mb: int | None = DEFAULT_MAX_MEMORY_MB,
         client_timeout: float | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self.timeout = timeout
+        self.slow_lane = slow_lane
+        self.slow_after = slow_after
+        self.answers = _AnswerCache(cache_bytes)
+        self._canned: dict[str, Any] = {}
         self.max_rows = max_rows
         self.max_query_bytes = max_query_bytes
         self.client_timeout = client_timeout if client_timeout is not None else timeout
@@ -913,7 +1206,8 @@ class SparqlServer:
         self._httpd = _bind(host, port)
         self._httpd.app = self
         try:  # a worker's load error (a bad --data file) is raised here
-            self.pool = _Pool(workers, extra, max_memory_mb, self.log)
+            self.pool = _Pool(workers, extra, max_memory_mb, self.log, slow_lane=slow_lane,
+                              slow_after=slow_after)
         except BaseException:
             self._httpd.server_close()
             raise
@@ -924,6 +1218,15 @@ class SparqlServer:
         host, port = self._httpd.server_address[:2]
         host = str(host)
         return f"http://{f'[{host}]' if ':' in host else host}:{port}/sparql"
+
+    def canned_query(self, name: str) -> Any:
+        """The canned query ``name`` (read once; UsageError for an unknown name)."""
+        query = self._canned.get(name)
+        if query is None:
+            from .queries import get_query
+
+            query = self._canned[name] = get_query(name)
+        return query
 
     def help_text(self) -> str:
         """The plain-text page at ``/``: the endpoint, what it refuses, the canned queries."""
