@@ -216,3 +216,38 @@ def test_rdflib_terms_keep_the_lexical_form_even_after_pyshacl_ran() -> None:
     for lexical, datatype in (("07", "positiveInteger"), ("+7", "integer"), ("1.50", "decimal")):
         term = to_rdflib(ox.Literal(lexical, datatype=ox.NamedNode(xsd + datatype)))
         assert str(term) == lexical
+
+
+def test_the_byte_limit_holds_for_devices_and_fifos(tmp_path: Path) -> None:
+    """A device or FIFO has no size to check first: it is read up to the limit, then refused."""
+    import os
+    import threading
+
+    from trilat_kg.loader import DEFAULT_MAX_BYTES, read_triples
+
+    assert DEFAULT_MAX_BYTES == 1 << 30
+    zero = tmp_path / "zero.nt"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=r"zero.nt: more than the limit of 1000 bytes$"):
+        read_triples(zero, max_bytes=1000)
+    fifo = tmp_path / "pipe.nt"
+    os.mkfifo(fifo)
+    line = b'<http://ex/a> <http://ex/p> "x" .\n'
+
+    def feed() -> None:
+        try:
+            with fifo.open("wb") as handle:
+                handle.write(line * 100)
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with pytest.raises(DataError, match="more than the limit of 1000 bytes"):
+        read_triples(fifo, max_bytes=1000)
+    writer.join(timeout=10)
+    big = tmp_path / "big.nt"
+    big.write_bytes(line * 100)
+    with pytest.raises(DataError, match=r"big.nt: 3400 bytes is above the limit of 1000 bytes"):
+        read_triples(big, max_bytes=1000)
+    assert len(read_triples(big)) == 100  # the default limit lets it through

@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ACCEPTED_SUFFIXES",
     "CONTEXT_IRI",
+    "DEFAULT_MAX_BYTES",
     "USER_GRAPH",
     "context_document",
     "load_file_into",
@@ -66,6 +67,10 @@ __all__ = [
     "read_file",
     "read_triples",
 ]
+
+#: The default limit on one input file, in bytes (1 GiB), checked before parsing; a FIFO or
+#: a device is read up to the limit and refused beyond it. ``None`` means no limit.
+DEFAULT_MAX_BYTES = 1 << 30
 
 #: Named graph that receives the user's own files (``--data``).
 USER_GRAPH = GRAPH_BASE + "user"
@@ -106,7 +111,7 @@ def load_parts(
     *,
     root: Path | None = None,
     graphs: Iterable[str] | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> list[tuple[str, list[pyoxigraph.Quad]]]:
     """Read the dataset as written, one ``(named graph IRI, triples)`` pair per file.
 
@@ -131,7 +136,7 @@ def load_quads(
     *,
     root: Path | None = None,
     graphs: Iterable[str] | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> list[pyoxigraph.Quad]:
     """Read the dataset as written, as quads in their named graphs (see :func:`load_parts`).
 
@@ -152,7 +157,7 @@ def read_file(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> list[pyoxigraph.Quad]:
     """Parse one file by the rules of this module; every quad is put in ``graph``.
 
@@ -167,7 +172,7 @@ def read_file(
             for q in read_triples(path, max_bytes=max_bytes)]
 
 
-def read_triples(path: Path, *, max_bytes: int | None = None) -> list[pyoxigraph.Quad]:
+def read_triples(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[pyoxigraph.Quad]:
     """Parse one file by the rules of this module; its triples as default-graph quads."""
     path = Path(path)
     _check_file(path, max_bytes)
@@ -180,7 +185,7 @@ def load_file_into(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> None:
     """Read one file by the rules of :func:`read_file` into ``graph`` and the default graph.
 
@@ -269,6 +274,8 @@ def parse_triples(raw: bytes, fmt_name: str, where: str) -> list[pyoxigraph.Quad
     except (ValueError, OSError) as exc:
         raise DataError(f"{where}: cannot parse as {fmt_name}: {' '.join(str(exc).split())}") \
             from exc
+    except MemoryError as exc:
+        raise LocalIOError(f"{where}: out of memory while reading {len(raw)} bytes") from exc
     if not parsed:
         raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
     if fmt_name in ("TURTLE", "N_TRIPLES"):

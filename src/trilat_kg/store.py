@@ -19,7 +19,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .loader import ACCEPTED_SUFFIXES, USER_GRAPH, load_file_into, load_quads, read_file
+from .loader import (
+    ACCEPTED_SUFFIXES,
+    DEFAULT_MAX_BYTES,
+    USER_GRAPH,
+    load_file_into,
+    load_quads,
+    read_file,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -31,7 +38,7 @@ def load_store(
     extra: Sequence[Path | str] = (),
     *,
     root: Path | None = None,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> pyoxigraph.Store:
     """Return an in-memory store of the dataset: named graphs, and their merge as default.
 
@@ -66,7 +73,7 @@ def load_file(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = None,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> None:
     """Parse one file by the loader's rules into ``graph`` of ``store`` (not the default graph)."""
     store.extend(read_file(Path(path), graph, max_bytes=max_bytes))
