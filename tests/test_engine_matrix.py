@@ -430,7 +430,7 @@ def test_readme_shows_the_commands_run_here() -> None:
                     "trilat-kg export --format nq --no-default-graph -o /srv/rdf/trilat-kg.nq",
                     f'isql-vt 1111 dba dba exec="{bulk_load("/srv/rdf")}"',
                     "'org/apache/jena/ext/xerces/*.properties'",
-                    "TRILAT_REQUIRE_ENGINES=1 pytest tests/test_engine_matrix.py"):
+                    "TRILAT_REQUIRE_ENGINES=1 pytest -m slow tests/test_engine_matrix.py"):
         assert command in section, command
     loop = section.split("for j in ", 1)[1].split("; do", 1)[0]
     assert tuple(loop.replace("\\", " ").split()) == jena.JARS
