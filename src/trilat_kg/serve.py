@@ -747,7 +747,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     server_version = "trilat-kg"
     #: Buffer what is written, so the status line, headers and a small answer leave in one
-    #: write when the request is done rather than in one write each.
+    #: write (see :meth:`_send`) rather than in one write each.
     wbufsize = 64 * 1024
     _started = 0.0
 
@@ -1064,6 +1064,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
+            self.wfile.flush()  # status line, headers and body in one write when they fit
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True  # the client left; nothing to tell it
 
