@@ -132,12 +132,12 @@ def test_query_other_formats(fmt: str) -> None:
     assert result.exit_code == 0
     line = next(line for line in result.stdout.splitlines() if "Q17" in line)
     if fmt == "table":
-        assert line.split()[:4] == ["state:japan", "Japan@en", "wd:Q17", "JP"]
+        assert line.split()[:4] == ["state:japan", "Japan", "wd:Q17", "JP"]
     elif fmt == "tsv":
-        assert line.split("\t")[:4] == [f"<{JAPAN}>", '"Japan"@en',
-                                        "<http://www.wikidata.org/entity/Q17>", '"JP"']
+        assert line.split("\t")[:4] == [JAPAN, "Japan", "http://www.wikidata.org/entity/Q17",
+                                        "JP"]
     else:
-        assert line.startswith("| state:japan | Japan@en | wd:Q17 | JP |")
+        assert line.startswith("| state:japan | Japan | wd:Q17 | JP |")
 
 
 def test_query_limit() -> None:
@@ -411,7 +411,7 @@ def test_broken_pipe_exits_quietly() -> None:
     proc.stdout.close()
     err = proc.stderr.read()
     proc.wait(timeout=60)
-    assert first.startswith(b"?s\t?p\t?o\t?g")
+    assert first.startswith(b"s\tp\to\tg")
     assert proc.returncode == 141
     assert err == b""
 

@@ -20,6 +20,7 @@ from trilat_kg.results import (
     QueryResult,
     from_oxigraph,
     from_sparql_json,
+    printable,
     render,
 )
 
@@ -46,8 +47,20 @@ def test_csv_is_sparql_csv() -> None:
     ]
 
 
-def test_tsv_is_sparql_tsv() -> None:
-    assert render(RESULT, "tsv").splitlines() == [
+def test_tsv_is_values_with_iana_escapes() -> None:
+    """tsv holds the values csv holds; a tab, newline, CR or backslash in one is escaped."""
+    assert render(RESULT, "tsv").split("\n") == [
+        "s\tlabel\tn",
+        "https://w3id.org/trilat-kg/id/states/japan\tJapan\t740",
+        '_:b0\tsay "hi",\\tthen\\nleave | ok\t',
+        "",
+    ]
+    back = QueryResult(["v"], [(Literal("a\\b\tc\r\nd"),)])
+    assert render(back, "tsv") == "v\na\\\\b\\tc\\r\\nd\n"
+
+
+def test_sparql_tsv_is_sparql_tsv() -> None:
+    assert render(RESULT, "sparql-tsv").splitlines() == [
         "?s\t?label\t?n",
         '<https://w3id.org/trilat-kg/id/states/japan>\t"Japan"@en\t'
         '"740"^^<http://www.w3.org/2001/XMLSchema#integer>',
@@ -80,7 +93,7 @@ def test_json_read_by_pyoxigraph() -> None:
 def test_table_and_markdown() -> None:
     table = render(RESULT, "table").splitlines()
     assert table[0].split() == ["s", "label", "n"]
-    assert table[2].split() == ["state:japan", "Japan@en", "740"]
+    assert table[2].split() == ["state:japan", "Japan", "740"]  # no language tag
     assert table[-1] == "(2 rows)"
     assert "\\n" in table[3]  # a newline inside a value does not break the table
     markdown = render(RESULT, "markdown").splitlines()
@@ -93,7 +106,8 @@ def test_ask_renders_in_every_format() -> None:
     ask = QueryResult([], [], True)
     assert json.loads(render(ask, "json")) == {"head": {}, "boolean": True}
     assert render(ask, "csv") == "boolean\r\ntrue\r\n"
-    assert render(ask, "tsv") == "?boolean\ntrue\n"
+    assert render(ask, "tsv") == "boolean\ntrue\n"
+    assert render(ask, "sparql-tsv") == "?boolean\ntrue\n"
     assert "true" in render(ask, "table")
     assert from_sparql_json({"head": {}, "boolean": False}).boolean is False
 
@@ -165,3 +179,66 @@ def test_public_api_is_lazy_and_complete() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout == "AU\n"
+
+
+# ---------------------------------------------------------------- reading renderings
+
+
+def test_table_neutralises_terminal_controls() -> None:
+    nasty = QueryResult(["x"], [
+        (Literal("red\x1b[31m alert\x1b[0m\x07"),),
+        (Literal("abc\u202edcba\x9b2J"),),
+        (IRI("https://w3id.org/trilat-kg/id/states/x\x1b"),),
+    ])
+    for fmt in ("table", "markdown"):
+        text = render(nasty, fmt)
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text, fmt
+        assert "\x9b" not in text, fmt
+    table = render(nasty, "table")
+    assert "red\\x1b[31m alert" in table
+    assert "\\u202e" in table
+    assert printable("日本 ok") == "日本 ok"
+    assert printable("a\nb\x00") == "a\\nb\\u0000"
+
+
+def test_table_aligns_wide_characters() -> None:
+    wide = QueryResult(["label", "n"], [(Literal("日本", language="ja"), Literal("1")),
+                                        (Literal("Japan", language="en"), Literal("2"))])
+    lines = render(wide, "table").splitlines()
+    assert lines[2] == "日本   1"
+    assert lines[3] == "Japan  2"
+
+
+def test_labels_next_to_iris() -> None:
+    result = QueryResult(["agreement", "kind", "step"], [(
+        IRI("https://w3id.org/trilat-kg/id/agreements/japan-rok-gsomia"),
+        IRI("https://w3id.org/trilat-kg/id/agreement-kinds/military-information-agreement"),
+        IRI("https://w3id.org/trilat-kg/id/step-types/signed"),
+    )])
+    labels = {
+        "https://w3id.org/trilat-kg/id/agreements/japan-rok-gsomia": "Japan-ROK GSOMIA (2016)",
+        "https://w3id.org/trilat-kg/id/agreement-kinds/military-information-agreement":
+            "military-information agreement",
+        "https://w3id.org/trilat-kg/id/step-types/signed": "signed",
+    }
+    row = render(result, "table", labels=labels).splitlines()[2]
+    # a label that only repeats the IRI's last segment is not shown again
+    assert row.split("  ") == ["agreement:japan-rok-gsomia (Japan-ROK GSOMIA (2016))",
+                               "akind:military-information-agreement", "step:signed"]
+    # a label the row already shows is not repeated
+    label = Literal("Japan-ROK GSOMIA (2016)", language="en")
+    shown = QueryResult(["agreement", "label"], [(result.rows[0][0], label)])
+    assert render(shown, "table", labels=labels).splitlines()[2].split("  ") == [
+        "agreement:japan-rok-gsomia", "Japan-ROK GSOMIA (2016)"]
+    assert "(Japan-ROK GSOMIA (2016))" in render(result, "markdown", labels=labels)
+    assert "(Japan-ROK GSOMIA (2016))" not in render(result, "csv", labels=labels)
+
+
+def test_hidden_columns_stay_in_json_and_sparql_tsv() -> None:
+    hide = {"s"}
+    assert render(RESULT, "csv", hide=hide).startswith("label,n\r\n")
+    assert render(RESULT, "tsv", hide=hide).startswith("label\tn\n")
+    assert render(RESULT, "table", hide=hide).split()[:2] == ["label", "n"]
+    assert render(RESULT, "markdown", hide=hide).startswith("| label | n |")
+    assert json.loads(render(RESULT, "json", hide=hide))["head"]["vars"] == ["s", "label", "n"]
+    assert render(RESULT, "sparql-tsv", hide=hide).startswith("?s\t?label\t?n")

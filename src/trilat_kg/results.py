@@ -4,13 +4,22 @@ A :class:`QueryResult` holds plain terms (:class:`IRI`, :class:`BNode`, :class:`
 depend on neither pyoxigraph nor rdflib, so a notebook, the CLI and the tests compare answers
 from both engines with ``==``, and rendering needs no RDF library (the CLI stays fast).
 
-Renderings: ``table`` (aligned text for a terminal), ``csv`` and ``tsv`` (the SPARQL 1.1
-CSV/TSV results formats), ``json`` (SPARQL 1.1 Query Results JSON) and ``markdown``.
+Renderings: ``table`` (aligned text for a terminal) and ``markdown`` for reading; ``csv``
+(the SPARQL 1.1 CSV results format: IRIs and lexical forms) and ``tsv`` (the same values,
+tab-separated as IANA's ``text/tab-separated-values`` asks: a tab, newline, carriage return
+or backslash inside a value is written ``\t``, ``\n``, ``\r``, ``\\``) for programs;
+``sparql-tsv`` (the SPARQL 1.1 TSV results format, terms in N-Triples syntax) and ``json``
+(SPARQL 1.1 Query Results JSON) for SPARQL tools.
+
+The reading renderings shorten IRIs to CURIEs (``state:japan``), show literals without
+their language tag (``Japan``, not ``"Japan"@en``), may show a label next to an IRI, and
+neutralise anything in the data a terminal would act on: control characters, ANSI escape
+sequences and bidirectional overrides are shown as ``\x1b``-style escapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Union
 
 from .prefixes import KINDS, VOCABULARIES
@@ -23,8 +32,10 @@ __all__ = [
     "Literal",
     "QueryResult",
     "Term",
+    "curie",
     "from_oxigraph",
     "from_sparql_json",
+    "printable",
     "render",
 ]
 
@@ -33,7 +44,7 @@ XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 #: Output formats of :func:`render`, in the order the CLI lists them.
-FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "markdown")
+FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "markdown", "sparql-tsv")
 
 #: Prefixes used only to shorten IRIs in the ``table`` and ``markdown`` renderings, for
 #: reading on a terminal: the vocabularies and the instance kinds of the data guide, from
@@ -303,71 +314,142 @@ def _term_json(term: Term) -> dict[str, str]:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(result: QueryResult, fmt: str, *, color: bool = False) -> str:
-    """Render a result in one of :data:`FORMATS`; ``color`` only affects ``table``."""
-    if fmt == "table":
-        return _table(result, color)
-    if fmt == "csv":
-        return _csv(result)
-    if fmt == "tsv":
-        return _tsv(result)
+def render(result: QueryResult, fmt: str, *, color: bool = False,
+           labels: Mapping[str, str] | None = None, hide: Collection[str] = ()) -> str:
+    """Render a result in one of :data:`FORMATS`.
+
+    ``color`` only affects ``table``. ``labels`` (IRI -> label) puts a label next to each
+    IRI in ``table`` and ``markdown`` unless the row already shows it or it only repeats the
+    IRI's last segment. ``hide`` names columns left out of ``table``, ``markdown``, ``csv``
+    and ``tsv`` (the CLI hides the columns that only repeat a query's parameters); ``json``
+    and ``sparql-tsv`` keep every column, as the SPARQL formats they are.
+    """
     if fmt == "json":
         import json
 
         return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
-    if fmt == "markdown":
-        return _markdown(result)
-    raise ValueError(f"unknown result format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "sparql-tsv":
+        return _sparql_tsv(result)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown result format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if hide and result.boolean is None:
+        keep = [i for i, v in enumerate(result.variables) if v not in hide]
+        if len(keep) < len(result.variables):
+            result = QueryResult([result.variables[i] for i in keep],
+                                 [tuple(row[i] for i in keep) for row in result.rows])
+    if fmt == "table":
+        return _table(result, color, labels)
+    if fmt == "csv":
+        return _csv(result)
+    if fmt == "tsv":
+        return _tsv(result)
+    return _markdown(result, labels)
+
+
+#: Characters shown as escapes in the reading renderings: C0 and C1 controls, DEL, and the
+#: format characters that reorder or hide text (bidirectional overrides and isolates, zero
+#: width joiners are left alone), line and paragraph separators.
+_UNSAFE = {c: None for c in range(0x20)} | {c: None for c in range(0x7F, 0xA0)} | {
+    c: None for c in (0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F),
+                      *range(0x2066, 0x206A), 0xFEFF)}
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\x1b": "\\x1b"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print on a terminal: controls, ANSI escapes, bidi overrides escaped.
+
+    A newline is shown as ``\\n``, a tab as ``\\t``, ESC as ``\\x1b`` (so an ANSI sequence
+    is printed as text, never obeyed), anything else unsafe as ``\\uXXXX``.
+    """
+    if not any(ord(c) in _UNSAFE for c in text):
+        return text
+    return "".join(_NAMED.get(c) or (f"\\u{ord(c):04x}" if ord(c) in _UNSAFE else c)
+                   for c in text)
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide East Asian characters count twice."""
+    if text.isascii():
+        return len(text)
+    from unicodedata import combining, east_asian_width
+
+    return sum(0 if combining(c) else 2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def curie(value: str) -> str | None:
+    """The CURIE the reading renderings print for an IRI (``state:japan``), or None."""
+    best, name = "", ""
+    for prefix, ns in DISPLAY_PREFIXES.items():
+        if value.startswith(ns) and len(ns) > len(best):
+            best, name = ns, prefix
+    if best:
+        local = value[len(best):]
+        if local and all(c.isalnum() or c in "-_." for c in local):
+            return f"{name}:{local}"
+    return None
 
 
 def _short(term: Term | None) -> str:
-    """Compact text for reading: prefixed IRIs, literals with language or short datatype."""
+    """Compact text for reading: CURIEs, lexical forms without language tag, made printable."""
     if term is None:
         return ""
     if isinstance(term, IRI):
-        best = ""
-        for prefix, ns in DISPLAY_PREFIXES.items():
-            if term.value.startswith(ns) and len(ns) > len(best):
-                best, name = ns, prefix
-        if best:
-            local = term.value[len(best):]
-            if local and all(c.isalnum() or c in "-_." for c in local):
-                return f"{name}:{local}"
-        return f"<{term.value}>"
+        return printable(curie(term.value) or f"<{term.value}>")
     if isinstance(term, BNode):
-        return f"_:{term.value}"
-    text = term.value.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
-    if term.language:
-        return f"{text}@{term.language}"
+        return printable(f"_:{term.value}")
+    return printable(term.value)
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _cell(term: Term | None, labels: Mapping[str, str] | None, shown: set[str]) -> str:
+    text = _short(term)
+    if labels and isinstance(term, IRI):
+        label = labels.get(term.value)
+        if label and _fold(label) not in shown:
+            tail = term.value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+            if _fold(label) != _fold(tail):
+                text += " (" + printable(label) + ")"
     return text
 
 
-def _rows_text(result: QueryResult) -> tuple[list[str], list[list[str]]]:
+def _rows_text(result: QueryResult, labels: Mapping[str, str] | None = None,
+               ) -> tuple[list[str], list[list[str]]]:
     if result.boolean is not None:
         return ["boolean"], [["true" if result.boolean else "false"]]
-    return list(result.variables), [[_short(t) for t in row] for row in result.rows]
+    body = []
+    for row in result.rows:
+        shown = {_fold(t.value) for t in row if isinstance(t, Literal)} if labels else set()
+        body.append([_cell(t, labels, shown) for t in row])
+    return [printable(v) for v in result.variables], body
 
 
-def _table(result: QueryResult, color: bool) -> str:
-    header, body = _rows_text(result)
+def _table(result: QueryResult, color: bool, labels: Mapping[str, str] | None = None) -> str:
+    header, body = _rows_text(result, labels)
     if not header:
         return "(no variables)\n"
-    widths = [len(h) for h in header]
+    widths = [_width(h) for h in header]
     for row in body:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    head = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()
+        widths = [max(w, _width(c)) for w, c in zip(widths, row, strict=True)]
+    head = "  ".join(_pad(h, w) for h, w in zip(header, widths, strict=True)).rstrip()
     if color:
         head = f"\x1b[1m{head}\x1b[0m"
     lines = [head, "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+    lines += ["  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip()
               for row in body]
     count = len(body) if result.boolean is None else 1
     lines.append(f"({count} row{'s' if count != 1 else ''})")
     return "\n".join(lines) + "\n"
 
 
-def _markdown(result: QueryResult) -> str:
-    header, body = _rows_text(result)
+def _markdown(result: QueryResult, labels: Mapping[str, str] | None = None) -> str:
+    header, body = _rows_text(result, labels)
 
     def cell(text: str) -> str:
         return text.replace("\\", "\\\\").replace("|", "\\|") or " "
@@ -391,12 +473,29 @@ def _csv(result: QueryResult) -> str:
         return buf.getvalue()
     writer.writerow(result.variables)
     for row in result.rows:
-        writer.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, BNode)
-                                                else t.value) for t in row])
+        writer.writerow([_value(t) for t in row])
     return buf.getvalue()
 
 
+def _value(term: Term | None) -> str:
+    if term is None:
+        return ""
+    return f"_:{term.value}" if isinstance(term, BNode) else term.value
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _tsv(result: QueryResult) -> str:
+    """Values as in CSV, tab-separated; tab, newline, CR and backslash escaped (IANA TSV)."""
+    if result.boolean is not None:
+        return "boolean\n" + ("true" if result.boolean else "false") + "\n"
+    lines = ["\t".join(v.translate(_TSV_ESCAPES) for v in result.variables)]
+    lines += ["\t".join(_value(t).translate(_TSV_ESCAPES) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _sparql_tsv(result: QueryResult) -> str:
     """SPARQL 1.1 TSV: ``?var`` header and terms in N-Triples syntax."""
     if result.boolean is not None:
         return "?boolean\n" + ("true" if result.boolean else "false") + "\n"
