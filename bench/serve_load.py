@@ -238,33 +238,40 @@ async def expensive_client(target: Target, stop: asyncio.Event, limit: float,
 
 async def measure(targets: Sequence[Target], clients: Sequence[int], duration: float,
                   cap: int, deadline: float, warmup: int) -> dict[tuple[str, str, int], Figures]:
+    """Every step, Oxigraph's first in each group so that the ratios can be printed.
+
+    On idle servers the three routes take turns at each number of clients, so the steps a
+    ratio compares ran next to each other. With the expensive queries the steps of one
+    route run together, while its server alone has them to run.
+    """
     results: dict[tuple[str, str, int], Figures] = {}
     limit = deadline + 30  # a cheap request that takes longer than this counts as failed
+
+    async def step(load: str, target: Target, n: int) -> None:
+        figures = await run_step(target, n, duration, cap, limit)
+        results[(load, target.label, n)] = figures
+        print_row(load, target.label, n, figures, results)
+
     for target in targets:  # warm caches, code paths and workers
         await run_step(target, 2, 60, warmup, limit)
-    for load in ("none", "2 expensive"):
+    for n in clients:
         for target in targets:
-            stop = asyncio.Event()
-            answers: list[tuple[int, float]] = []
-            background = []
-            if load != "none":
-                background = [asyncio.ensure_future(expensive_client(target, stop, limit,
-                                                                     answers))
-                              for _ in range(2)]
-                await asyncio.sleep(1.0)  # both are running before the clock starts
-            for n in clients:
-                figures = await run_step(target, n, duration, cap, limit)
-                results[(load, target.label, n)] = figures
-                print_row(load, target.label, n, figures, results)
-            stop.set()
-            await asyncio.gather(*background)  # bounded: each ends by the deadline
-            if background:
-                statuses = sorted({status for status, _ in answers})
-                summary = ", ".join(
-                    f"{sum(s == status for s, _ in answers)} x {status or 'no answer'} after "
-                    f"{statistics.median(t for s, t in answers if s == status):.1f} s"
-                    for status in statuses)
-                print(f"{'':21}expensive queries on {target.label}: {summary}", flush=True)
+            await step("none", target, n)
+    for target in targets:
+        stop = asyncio.Event()
+        answers: list[tuple[int, float]] = []
+        background = [asyncio.ensure_future(expensive_client(target, stop, limit, answers))
+                      for _ in range(2)]
+        await asyncio.sleep(1.0)  # both are running before the clock starts
+        for n in clients:
+            await step("2 expensive", target, n)
+        stop.set()
+        await asyncio.gather(*background)  # bounded: each ends by the deadline (or limit)
+        summary = ", ".join(
+            f"{sum(s == status for s, _ in answers)} x {status or 'no answer'} after "
+            f"{statistics.median(t for s, t in answers if s == status):.1f} s"
+            for status in sorted({status for status, _ in answers}))
+        print(f"{'':21}expensive queries on {target.label}: {summary}", flush=True)
     return results
 
 
