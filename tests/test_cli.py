@@ -159,7 +159,7 @@ def test_unknown_query_is_exit_2_with_the_valid_names() -> None:
     [
         (["--param", "actor"], "--param 'actor': expected NAME=VALUE"),
         (["--param", "nosuch=1"], "has no parameter 'nosuch' (parameters: actor)"),
-        (["--param", "actor=not an iri"],
+        (["--param", "actor=http://x/not an iri"],
          "parameter 'actor' of 'agreements-of-actor': invalid IRI"),
         (["--param", 'actor=http://x/"}#'], "invalid IRI"),
         (["--param", f"actor={JAPAN}", "--param", f"actor={JAPAN}"], "given twice"),

@@ -11,6 +11,8 @@ The public API, for a notebook::
     tk.run_sparql("SELECT ...").to_dataframe()  # pandas, when installed
     tk.export.export_dataset("turtle", None)    # the export module
     tk.write_tables("tables/")                  # actors, agreements, dyad-years, stances (CSV)
+    tk.search("GSOMIA", limit=5, lang="ja")     # resources by label, code or QID, ranked
+    tk.resolve("state:japan")                   # IRI, CURIE, label or slug -> the IRI
 
 Everything is imported on first use (module ``__getattr__``), so ``import trilat_kg`` and the
 CLI's ``--help`` import no RDF library.
@@ -28,8 +30,10 @@ __all__ = [
     "export",
     "load_dataset",
     "load_store",
+    "resolve",
     "run_query",
     "run_sparql",
+    "search",
     "validate",
     "write_tables",
 ]
@@ -43,8 +47,12 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "export": ("export", None),
     "load_dataset": ("graph", "load_dataset"),
     "load_store": ("store", "load_store"),
+    # modules that can be called as their main function: trilat_kg.search("GSOMIA") runs
+    # search.search, and stays right once the submodule is imported
+    "resolve": ("resolve", None),
     "run_query": ("queries", "run_query"),
     "run_sparql": ("sparql", "run_sparql"),
+    "search": ("search", None),
     "validate": ("validation", "validate"),
     "write_tables": ("tables", "write_tables"),
 }

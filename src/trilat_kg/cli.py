@@ -30,6 +30,9 @@ Exit codes:
 """
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
+#: Formats of `query` and `sparql`: also the SPARQL 1.1 TSV results format, as it is.
+QUERY_FORMATS = (*RESULT_FORMATS, "sparql-tsv")
+LANGUAGES = ("en", "ja", "ko", "zh")
 
 
 def _color(stream: Any) -> bool:
@@ -96,6 +99,24 @@ def _result_format_option(func: Any) -> Any:
     )(func)
 
 
+def _query_format_option(func: Any) -> Any:
+    return click.option(
+        "--format", "fmt", type=click.Choice(QUERY_FORMATS), default=None,
+        help="Output format. Default: table on a terminal, csv when piped. table and "
+             "markdown show CURIEs and labels; csv and tsv the IRIs and values (tsv with "
+             "\\t \\n \\r \\\\ escaped); json is the SPARQL 1.1 Query Results JSON "
+             "format, sparql-tsv the SPARQL 1.1 TSV format.",
+    )(func)
+
+
+def _lang_option(func: Any) -> Any:
+    return click.option(
+        "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+        help="Language of the labels shown next to IRIs in table and markdown output "
+             "(English, then any language, when a resource has no label in it).",
+    )(func)
+
+
 def _emit(text: str) -> None:
     """Write data to stdout (never mixed with messages).
 
@@ -108,12 +129,19 @@ def _emit(text: str) -> None:
     sys.stdout.flush()
 
 
-def _render(result: Any, fmt: str | None) -> None:
+def _render(result: Any, fmt: str | None, *, store: Any = None, lang: str | None = None,
+            hide: Sequence[str] = ()) -> None:
     from .results import render
 
     if fmt is None:
         fmt = "table" if sys.stdout.isatty() else "csv"
-    _emit(render(result, fmt, color=fmt == "table" and _color(sys.stdout)))
+    labels = None
+    if store is not None and fmt in ("table", "markdown") and result.rows:
+        from .resolve import labels_for_result
+
+        labels = labels_for_result(store, result.rows, lang)
+    _emit(render(result, fmt, color=fmt == "table" and _color(sys.stdout), labels=labels,
+                 hide=hide))
 
 
 @click.group(cls=TrilatGroup, epilog=EXIT_CODES, context_settings={"max_content_width": 100})
@@ -255,8 +283,11 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
 @cli.command()
 @click.argument("name")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A query parameter (see `trilat-kg queries`). Repeatable.")
-@_result_format_option
+              help="A query parameter (see `trilat-kg queries`). Repeatable. An IRI "
+                   "parameter takes an IRI, a CURIE (state:japan), or an unambiguous label, "
+                   "slug or code (Japan, japan, JPN).")
+@_query_format_option
+@_lang_option
 @_data_option
 @click.option("--endpoint", metavar="URL",
               help="Run on this remote SPARQL endpoint instead of the embedded dataset.")
@@ -266,25 +297,35 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
               help="Return at most this many rows.")
 @click.option("--allow-service", is_flag=True,
               help="Run a federated query (SERVICE): it sends requests over the network.")
-def query(name: str, params: Sequence[str], fmt: str | None, data: Sequence[Path],
-          endpoint: str | None, timeout: float, limit: int | None,
+def query(name: str, params: Sequence[str], fmt: str | None, lang: str,
+          data: Sequence[Path], endpoint: str | None, timeout: float, limit: int | None,
           allow_service: bool) -> None:
-    """Run the canned query NAME (see `trilat-kg queries`)."""
-    from .queries import run_query
+    """Run the canned query NAME (see `trilat-kg queries`).
+
+    Columns that only repeat a parameter (?_actor_iri) are left out of table, markdown,
+    csv and tsv output; json and sparql-tsv keep them.
+    """
+    from .queries import get_query, run_query
+    from .resolve import Resolver
 
     values = _parse_params(params)
-    result = run_query(name, values, extra=tuple(data), endpoint=endpoint, timeout=timeout,
-                       limit=limit, allow_service=allow_service)
-    _render(result, fmt)
+    canned = get_query(name)
+    resolver = Resolver(extra=tuple(data)) if endpoint is None else None
+    result = run_query(canned, values, extra=tuple(data), endpoint=endpoint, timeout=timeout,
+                       limit=limit, allow_service=allow_service, resolver=resolver)
+    _render(result, fmt, store=resolver.loaded_store if resolver else None, lang=lang,
+            hide=[p.variable for p in canned.params])
 
 
 @cli.command()
 @click.argument("query_file", required=False, default="-", metavar="[QUERY_FILE|-]")
-@_result_format_option
+@_query_format_option
+@_lang_option
 @_data_option
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Return at most this many rows.")
-def sparql(query_file: str, fmt: str | None, data: Sequence[Path], limit: int | None) -> None:
+def sparql(query_file: str, fmt: str | None, lang: str, data: Sequence[Path],
+           limit: int | None) -> None:
     """Run a read-only SPARQL query from QUERY_FILE (or stdin) on the dataset.
 
     Updates, SERVICE, FROM / FROM NAMED and LOAD are refused. The default graph is the
@@ -296,7 +337,43 @@ def sparql(query_file: str, fmt: str | None, data: Sequence[Path], limit: int | 
         text, source = sys.stdin.read(), "<stdin>"
     else:
         text, source = _read_query_file(Path(query_file)), query_file
-    _render(run_sparql(text, extra=tuple(data), source=source, limit=limit), fmt)
+    from .sparql import check_read_only
+    from .store import load_store
+
+    check_read_only(text, source)  # before the data is loaded, as run_sparql does
+    store = load_store(tuple(data))
+    _render(run_sparql(text, store=store, source=source, limit=limit), fmt, store=store,
+            lang=lang)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Show at most this many hits (0: all).")
+@_lang_option
+@click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default=None,
+              help="Output format. Default: table on a terminal, csv when piped.")
+@_data_option
+def search(text: str, limit: int, lang: str, fmt: str | None, data: Sequence[Path]) -> None:
+    """Find resources by label, alternative label, notation, code or Wikidata QID.
+
+    Matches ignore case, accents and Unicode width in any of the graph's languages (en,
+    ja, ko, zh): exact, then prefix, then word, then substring matches (codes, QIDs and
+    slugs only exactly), ties by type (states and agreements first) and label. Each hit
+    gives its type, CURIE, label, the field and text that matched, and its IRI.
+    Exit 0 with hits, 1 when nothing matches (as grep does; said on stderr).
+    """
+    from .search import build_index, hits_result
+
+    hits = build_index(tuple(data)).search(text, limit=limit or None, lang=lang)
+    if not hits:
+        from .results import printable
+
+        click.echo(f"trilat-kg: no match for {printable(text)!r}", err=True)
+        sys.exit(1)
+    if fmt is None:
+        fmt = "table" if sys.stdout.isatty() else "csv"
+    _render(hits_result(hits), fmt, hide=("iri",) if fmt in ("table", "markdown") else ())
 
 
 def _read_query_file(path: Path) -> str:

@@ -42,6 +42,8 @@ from .sparql import tokenize
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
+    from .resolve import Resolver
+
 __all__ = [
     "CannedQuery",
     "Param",
@@ -367,11 +369,18 @@ def _param_for(variable: str, source: str) -> Param:
 # --------------------------------------------------------------------------- parameters
 
 
-def bind(query: CannedQuery, values: Mapping[str, str]) -> dict[str, Term]:
+def bind(query: CannedQuery, values: Mapping[str, str], *,
+         resolver: Resolver | None = None) -> dict[str, Term]:
     """Validate user values (defaults filled in) and return ``{variable: term}``.
 
     UsageError names the parameter for an unknown name, a missing required value, an
     invalid IRI or an ill-typed date or number. Nothing runs before this succeeds.
+
+    An IRI parameter takes a full IRI or a CURIE (``state:japan``); with a ``resolver``
+    (:class:`trilat_kg.resolve.Resolver`) also a label, slug or code (``Japan``, ``japan``,
+    ``JPN``), and an IRI the resolver's graph does not hold is refused with the closest
+    matches. The other parameters are checked first, so a bad date is reported before any
+    data is loaded to resolve a label.
     """
     known = {p.name: p for p in query.params}
     for name in values:
@@ -380,7 +389,7 @@ def bind(query: CannedQuery, values: Mapping[str, str]) -> dict[str, Term]:
             raise UsageError(
                 f"query {query.slug!r} has no parameter {name!r} (parameters: {choices})"
             )
-    bound: dict[str, Term] = {}
+    given: dict[str, str] = {}
     for param in query.params:
         value = values.get(param.name, query.defaults.get(param.name))
         if value is None:
@@ -390,19 +399,34 @@ def bind(query: CannedQuery, values: Mapping[str, str]) -> dict[str, Term]:
                     f"({param.type_label}): --param {param.name}=VALUE"
                 )
             continue
-        bound[param.variable] = make_term(param, value, query.slug)
-    return bound
+        given[param.variable] = value
+    terms = {p.variable: make_term(p, given[p.variable], query.slug)
+             for p in query.params if p.variable in given and p.kind != "iri"}
+    terms |= {p.variable: make_term(p, given[p.variable], query.slug, resolver=resolver)
+              for p in query.params if p.variable in given and p.kind == "iri"}
+    return {p.variable: terms[p.variable] for p in query.params if p.variable in terms}
 
 
-def make_term(param: Param, value: str, slug: str = "query") -> Term:
-    """Turn a user's text into the term a parameter expects, or raise UsageError."""
+def make_term(param: Param, value: str, slug: str = "query", *,
+              resolver: Resolver | None = None) -> Term:
+    """Turn a user's text into the term a parameter expects, or raise UsageError.
+
+    An IRI parameter takes a full IRI or a CURIE of the dataset's prefixes; a ``resolver``
+    also resolves labels, slugs and codes and checks that its graph holds the IRI.
+    """
     where = f"parameter {param.name!r} of {slug!r}"
     if not isinstance(value, str):
         raise UsageError(f"{where}: value must be text")
     if param.kind == "iri":
-        if not _IRI_RE.match(value):
-            raise UsageError(f"{where}: invalid IRI {value!r}")
-        return IRI(value)
+        if resolver is not None:
+            return IRI(resolver.resolve(value, where))
+        from .resolve import expand_curie
+
+        iri = expand_curie(value)
+        if iri is None and not _IRI_RE.match(value):
+            raise UsageError(f"{where}: invalid IRI {value!r} (give an IRI or a CURIE such "
+                             "as state:japan)")
+        return IRI(iri or value)
     if param.kind == "lang":
         return Literal(value, RDF_LANG_STRING, param.language)
     if param.kind == "typed":
@@ -438,8 +462,16 @@ def run_query(
     timeout: float = REMOTE_TIMEOUT,
     limit: int | None = None,
     allow_service: bool = False,
+    resolver: Resolver | None = None,
 ) -> QueryResult:
     """Run a canned query by name on the embedded dataset, or on ``endpoint`` when given.
+
+    IRI parameters take an IRI, a CURIE (``state:japan``), or an unambiguous label, slug or
+    code (``Japan``, ``japan``, ``JPN``), resolved by :mod:`trilat_kg.resolve` against the
+    data queried (``resolver`` lends one, so the caller can reuse the store it loads).
+    On the embedded dataset an IRI the data does not hold is refused (UsageError, naming the
+    closest matches); on an endpoint IRIs and CURIEs go as they are, and labels are looked
+    up in the shipped dataset.
 
     Parameters are validated first; then the dataset (merged with ``extra``) is loaded,
     unless a ``store`` is passed in (a notebook can load once and query many times).
@@ -448,7 +480,12 @@ def run_query(
     federated call runs within ``timeout`` (pyoxigraph has no HTTP timeout of its own).
     """
     query = name if isinstance(name, CannedQuery) else get_query(name)
-    bound = bind(query, params or {})
+    if resolver is None:
+        from .resolve import Resolver
+
+        resolver = (Resolver(store, extra=extra) if endpoint is None
+                    else Resolver(check=False))
+    bound = bind(query, params or {}, resolver=resolver)
     services = query.services
     if services and not allow_service:
         raise UsageError(
@@ -464,6 +501,8 @@ def run_query(
 
     from .sparql import execute
 
+    if store is None:
+        store = resolver.store if resolver.check else resolver.loaded_store
     if store is None:
         from .store import load_store
 
