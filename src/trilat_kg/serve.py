@@ -1252,6 +1252,9 @@ class SparqlServer:
                 f"Each query has {self.timeout:g} s (then 503); answers are cut to "
                 f"{self.max_rows} rows (header {TRUNCATED_HEADER}); queries above "
                 f"{self.max_query_bytes} bytes get 413.",
+                f"A query still running after {self.slow_after:g} s moves to the slow lane "
+                f"({self.slow_lane} at a time; one more is stopped, 503) so that short "
+                "queries keep their pace.",
                 "",
                 "Canned queries:",
             ]
