@@ -24,7 +24,22 @@ PREFIXES = """
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix id: <https://w3id.org/trilat-kg/id/> .
 @prefix g: <https://w3id.org/trilat-kg/graphs/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix pol: <https://w3id.org/trilat-kg/id/polarities/> .
+@prefix mod: <https://w3id.org/trilat-kg/id/modalities/> .
+@prefix claim: <https://w3id.org/trilat-kg/id/claims/> .
+@prefix passage: <https://w3id.org/trilat-kg/id/passages/> .
+@prefix position: <https://w3id.org/trilat-kg/id/positions/> .
+@prefix paragraph: <https://w3id.org/trilat-kg/id/paragraphs/> .
 """
+
+#: A passage (quote and paragraph) for the breakers below, in TriG.
+def _passage(slug: str, exact: str, paragraph: int = 19) -> str:
+    return (f"passage:{slug} trilat:inParagraph paragraph:p{paragraph} ; "
+            f"oa:hasSelector <https://w3id.org/trilat-kg/id/passages/{slug}#quote> . "
+            f"<https://w3id.org/trilat-kg/id/passages/{slug}#quote> oa:exact \"{exact}\" . "
+            f"paragraph:p{paragraph} trilat:ordinal {paragraph} . ")
 
 #: rule slug -> (TriG fixture, the offending value the rule must report)
 BREAKERS: dict[str, tuple[str, str]] = {
@@ -50,6 +65,71 @@ BREAKERS: dict[str, tuple[str, str]] = {
     "passage-without-user": (
         "g:essay { <https://w3id.org/trilat-kg/id/passages/orphan> a trilat:Passage . }",
         "https://w3id.org/trilat-kg/id/passages/orphan",
+    ),
+    # Kind: the essay graph says more than the essay (an official year in a label)
+    "essay-label-year": (
+        "g:essay { claim:x rdfs:label \"The 2015 legislation is a war-making law\"@en ; "
+        "trilat:passage passage:x . "
+        + _passage("x", "Abe’s legislation is a “war-making” law") + " }",
+        "https://w3id.org/trilat-kg/id/claims/x",
+    ),
+    # Kind: an unsourced label in another language in the essay graph
+    "essay-label-not-english": (
+        "g:essay { id:concept-x rdfs:label \"human security\"@en, \"人間の安全保障\"@ja ; "
+        "skos:prefLabel \"human security\"@en . }".replace(
+            "id:concept-x", "<https://w3id.org/trilat-kg/id/concepts/x>"),
+        "https://w3id.org/trilat-kg/id/concepts/x",
+    ),
+    # Kind: the time a stance was held placed by an event the essay graph lacks
+    "essay-held-event-not-in-essay": (
+        "g:essay { claim:x trilat:heldUntilEvent "
+        "<https://w3id.org/trilat-kg/id/lifecycle-steps/y> . } "
+        "g:external { <https://w3id.org/trilat-kg/id/lifecycle-steps/y> a trilat:LifecycleStep . }",
+        "https://w3id.org/trilat-kg/id/claims/x",
+    ),
+    # Kind: a qualification with no connective in either quote
+    "concession-without-connective": (
+        "g:essay { claim:x trilat:qualifies claim:y ; trilat:passage passage:x . "
+        "claim:y trilat:passage passage:y . "
+        + _passage("x", "the political environment is premature")
+        + _passage("y", "Japan is able to work with South Korea") + " }",
+        "https://w3id.org/trilat-kg/id/claims/x",
+    ),
+    # Kind: a support link the essay does not draw (paragraph 26 back to paragraph 8)
+    "support-out-of-reach": (
+        "g:essay { claim:x trilat:supports claim:y ; trilat:passage passage:x . "
+        "claim:y trilat:passage passage:y . "
+        + _passage("x", "in the middle ground between great powers", 26)
+        + _passage("y", "can and should promote substantial cooperation", 8) + " }",
+        "https://w3id.org/trilat-kg/id/claims/x",
+    ),
+    # Kind: a label that drops the passage's hedge ("not necessarily")
+    "hedge-dropped": (
+        "g:essay { claim:x a trilat:Claim ; "
+        "rdfs:label \"Japan and South Korea are not a counterbalance to China\"@en ; "
+        "trilat:statement \"Being allies does not necessarily unite them against China.\"@en ; "
+        "trilat:passage passage:x . "
+        + _passage("x", "does not necessarily mean that they are united as a counterbalance")
+        + " }",
+        "https://w3id.org/trilat-kg/id/claims/x",
+    ),
+    # Kind: a stance dated when it was no longer held (two Japanese governments, opposite
+    # positions toward one target, both still held on the essay's date)
+    "positions-contradict-at-once": (
+        "g:essay { "
+        "claim:x trilat:position position:x ; trilat:modality mod:legal-possibility ; "
+        "trilat:asOf \"2016-03-25\"^^xsd:date ; trilat:holder id:gov-a . "
+        "position:x trilat:positionTarget id:csd ; trilat:positionPolarity pol:positive . "
+        "claim:y trilat:position position:y ; trilat:modality mod:legal-possibility ; "
+        "trilat:asOf \"2016-03-25\"^^xsd:date ; trilat:holder id:gov-b . "
+        "position:y trilat:positionTarget id:csd ; trilat:positionPolarity pol:negative . "
+        "id:gov-a a trilat:Government ; trilat:ofState id:japan . "
+        "id:gov-b a trilat:Government ; trilat:ofState id:japan . }".replace(
+            "id:gov-a", "<https://w3id.org/trilat-kg/id/governments/a>").replace(
+            "id:gov-b", "<https://w3id.org/trilat-kg/id/governments/b>").replace(
+            "id:csd", "<https://w3id.org/trilat-kg/id/measures/csd>").replace(
+            "id:japan", "<https://w3id.org/trilat-kg/id/states/japan>"),
+        "https://w3id.org/trilat-kg/id/claims/x",
     ),
     "dangling-reference": (
         "g:essay { <https://w3id.org/trilat-kg/id/claims/x> trilat:holder "
