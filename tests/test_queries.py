@@ -169,9 +169,13 @@ def test_agreements_of_actor_by_parameter() -> None:
         ("signed", "2016-11-23")}
 
 
-def test_unknown_actor_gives_no_rows() -> None:
-    result = run_query("agreements-of-actor",
-                       {"actor": "https://w3id.org/trilat-kg/id/states/atlantis"})
+def test_unknown_actor_is_refused_with_the_closest() -> None:
+    # an IRI the graph does not hold is a usage error naming what it holds, not zero rows
+    with pytest.raises(UsageError, match=r"states/atlantis is not in the graph; "
+                                         r"closest: state:"):
+        run_query("agreements-of-actor",
+                  {"actor": "https://w3id.org/trilat-kg/id/states/atlantis"})
+    result = run_query("agreements-of-actor", {"actor": "state:canada"})
     assert result.rows == []
     assert result.variables[0] == "_actor_iri"
 
