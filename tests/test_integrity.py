@@ -131,6 +131,16 @@ BREAKERS: dict[str, tuple[str, str]] = {
             "id:japan", "<https://w3id.org/trilat-kg/id/states/japan>"),
         "https://w3id.org/trilat-kg/id/claims/x",
     ),
+    # Kind: a step type the essay does not state ("has not been signed yet" typed as a
+    # postponement)
+    "essay-step-type-unstated": (
+        "g:essay { <https://w3id.org/trilat-kg/id/lifecycle-steps/x> a trilat:LifecycleStep ; "
+        "trilat:stepType <https://w3id.org/trilat-kg/id/step-types/signing-postponed> ; "
+        "trilat:passage passage:x . "
+        + _passage("x", "has not been signed yet due to domestic opposition in South Korea", 31)
+        + " }",
+        "https://w3id.org/trilat-kg/id/lifecycle-steps/x",
+    ),
     "dangling-reference": (
         "g:essay { <https://w3id.org/trilat-kg/id/claims/x> trilat:holder "
         "<https://w3id.org/trilat-kg/id/persons/nobody> . }",

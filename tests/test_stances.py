@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from rdflib import OWL, RDF, Graph, URIRef
+from rdflib import OWL, RDF, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS
 
 from trilat_kg.graph import load_union
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/trilat-kg/id/"
 LPS = ID + "laws/legislation-for-peace-and-security-2015"
 SOEYA = ID + "persons/yoshihide-soeya"
+STEP = Namespace(ID + "step-types/")
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,11 @@ def test_the_reviews_concessions_come_back_with_their_quotes() -> None:
                   "In reality, however", "In reality, politically and otherwise, however",
                   "It is important, however, to recognize"]:
         assert quote in quotes, quote
+
+
+def test_the_essay_graph_has_no_signing_postponed_step(essay: Graph) -> None:
+    """The essay reports a status ("has not been signed yet"), not a postponement."""
+    assert not list(essay.subjects(TRILAT.stepType, STEP["signing-postponed"]))
 
 
 # ---------------------------------------------------------------- the model
