@@ -139,6 +139,31 @@ _GRAPH_NAMES = {"nt": "application/n-triples", "ntriples": "application/n-triple
                 "rdf+xml": "application/rdf+xml"}
 #: Request parameters that name the answer's format; they win over Accept.
 FORMAT_PARAMETERS = ("format", "output", "results")
+_HTML = "text/html; charset=utf-8"
+_HTML_ALIASES = {"application/xhtml+xml": "text/html"}
+#: What a resource page is offered as: media type -> pyoxigraph RdfFormat name (or HTML).
+#: Turtle first, so a client that names nothing gets data; a browser names text/html.
+_PAGE_OFFERS: dict[str, str] = {
+    "text/turtle": "TURTLE",
+    "text/html": "HTML",
+    "application/ld+json": "JSON_LD",
+    "application/n-triples": "N_TRIPLES",
+    "application/rdf+xml": "RDF_XML",
+}
+_PAGE_ALIASES = {k: v for k, v in _GRAPH_ALIASES.items() if k != "text/plain"} | _HTML_ALIASES
+_PAGE_NAMES = _GRAPH_NAMES | {"html": "text/html", "htm": "text/html"}
+
+
+def _page_headers(content_type: str) -> dict[str, str]:
+    """Headers of a page: negotiated (Vary), and for HTML a policy that allows nothing but
+    this server (see :data:`trilat_kg.web.CSP`)."""
+    headers = {"Vary": "Accept"}
+    if content_type.startswith("text/html"):
+        from .web import CSP
+
+        headers["Content-Security-Policy"] = CSP
+        headers["Referrer-Policy"] = "no-referrer"
+    return headers
 
 
 # --------------------------------------------------------------------------- host checks
@@ -202,10 +227,19 @@ def _worker_main(conn: Any, extra: Sequence[str], max_memory_mb: int | None,
         except (EOFError, OSError):  # the server went away
             return
         try:
-            reply = _answer(store, *job)
+            reply = _work(store, job)
         except Exception as exc:  # one bad job must not take the worker down
             reply = ("error", 500, f"query failed: {type(exc).__name__}: {exc}")
         conn.send(reply)
+
+
+def _work(store: Any, job: tuple[Any, ...]) -> tuple[Any, ...]:
+    """One job: a query (its text first) or a web page (``None`` first, then its kind)."""
+    if job[0] is None:
+        from .web.pages import page_job
+
+        return page_job(store, *job[1:])
+    return _answer(store, *job)
 
 
 def _die_with_server(server_pid: int | None) -> None:
@@ -790,11 +824,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "the query string is not UTF-8")
             return
         if path == "/":
-            self._send(200, "text/plain; charset=utf-8", self.server.app.help_text().encode())
+            if _negotiate(self.headers.get("Accept", ""), ("text/plain", "text/html"),
+                          _HTML_ALIASES) == "text/html":
+                self._send(200, _HTML, self.server.app.home_page(), _page_headers(_HTML))
+            else:
+                self._send(200, "text/plain; charset=utf-8",
+                           self.server.app.help_text().encode())
         elif path == "/sparql":
             self._sparql_get(query_string)
         elif path.startswith("/queries/"):
             self._canned(unquote(path[len("/queries/"):]), query_string)
+        elif path.startswith("/forms/"):
+            self._form(unquote(path[len("/forms/"):]), query_string)
+        elif path.startswith("/static/"):
+            self._static(path)
+        elif path.startswith(("/id/", "/graphs/", "/ontology/")) or path == "/ontology":
+            self._resource(path, query_string)
         else:
             self._error(404, f"no such resource {_printable(path)}; see / for what is served")
 
@@ -940,6 +985,101 @@ class _Handler(BaseHTTPRequestHandler):
         substitutions = tuple(sorted(_plain_term(var, term) for var, term in bound.items()))
         self._run(query.text, f"queries/{query.slug}", substitutions, _wanted_formats(formats),
                   cache=_repeatable(query.text))
+
+    # --- web pages (trilat_kg.web): built in a worker, like any query
+
+    def _static(self, path: str) -> None:
+        from .web import static_file
+
+        found = static_file(path)
+        if found is None:
+            self._error(404, f"no such file {_printable(path)}")
+            return
+        body, content_type = found
+        self._send(200, content_type, body, {"Cache-Control": "max-age=3600"})
+
+    def _resource(self, path: str, query_string: str) -> None:
+        """A resource of the dataset: HTML for a browser, Turtle (the default), JSON-LD,
+        N-Triples or RDF/XML for a machine, chosen by Accept or by ``format=``."""
+        from .web import iri_of_path
+
+        iri = iri_of_path(path)
+        if iri is None:
+            self._error(404, f"no such resource {_printable(path)}; see / for what is served")
+            return
+        fields = self._fields(query_string[:4096])
+        if fields is None:
+            return
+        wanted = _wanted_formats(fields)
+        if wanted:
+            media = None
+            for value in wanted:
+                value = value.strip().lower().replace(" ", "+")
+                value = _PAGE_NAMES.get(value, _PAGE_ALIASES.get(value, value))
+                if value in _PAGE_OFFERS:
+                    media = value
+                    break
+        else:
+            media = _negotiate(self.headers.get("Accept", "") or "*/*", list(_PAGE_OFFERS),
+                               _PAGE_ALIASES)
+        if media is None:
+            asked = (f"format={', '.join(wanted)}" if wanted
+                     else f"Accept: {self.headers.get('Accept', '')}")
+            self._error(406, f"not acceptable ({_printable(asked)}); a resource is offered as "
+                             f"{', '.join(_PAGE_OFFERS)}, or by format=html, ttl, jsonld, "
+                             "nt or rdfxml")
+            return
+        self._page((None, "resource", iri, _PAGE_OFFERS[media], self.server.app.max_rows))
+
+    def _form(self, name: str, query_string: str) -> None:
+        """A canned query as a form, and its answer as a table when its values are given."""
+        app = self.server.app
+        if len(query_string) > 3 * app.max_query_bytes:
+            self._too_large(len(query_string))
+            return
+        try:
+            query = app.canned_query(name)
+        except UsageError as exc:
+            self._error(404, str(exc))
+            return
+        if query.services:
+            self._error(400, f"query {query.slug!r} uses SERVICE <{query.services[0]}> (a "
+                             "federated query); the endpoint does not reach the network")
+            return
+        fields = self._fields(query_string)
+        if fields is None:
+            return
+        values: list[tuple[str, str]] = []
+        for key, items in sorted(fields.items()):
+            given = [v for v in items if v.strip()]  # an empty field is a value not given
+            if len(given) > 1:
+                self._error(400, f"parameter {key!r} given twice")
+                return
+            if given:
+                values.append((key, given[0].strip()))
+        if sum(len(v.encode("utf-8")) for _, v in values) > app.max_query_bytes:
+            self._too_large(len(query_string))
+            return
+        self._page((None, "canned", query.slug, tuple(values), app.max_rows),
+                   cache=_repeatable(query.text))
+
+    def _page(self, job: tuple[Any, ...], cache: bool = True) -> None:
+        app = self.server.app
+        reply = app.answers.get(job) if cache else None
+        if reply is None:
+            reply = self._ask_worker(job)
+            if reply is None:
+                return
+            if cache and reply[0] == "page" and reply[1] in (200, 404):
+                app.answers.put(job, reply)
+        if reply[0] == "error":
+            self._error(reply[1], reply[2])
+            return
+        _, status, body, content_type, *rest = reply
+        headers = _page_headers(content_type)
+        if rest and rest[0]:
+            headers[TRUNCATED_HEADER] = str(app.max_rows)
+        self._send(status, content_type, body, headers)
 
     def _run(self, text: str, source: str, substitutions: tuple[tuple[str, ...], ...],
              wanted: tuple[str, ...], cache: bool = False) -> None:
@@ -1204,6 +1344,7 @@ class SparqlServer:
         self.log = log or _stderr
         self.loopback = is_loopback(host)
         self._help: str | None = None
+        self._home: bytes | None = None
         self._httpd = _bind(host, port)
         self._httpd.app = self
         try:  # a worker's load error (a bad --data file) is raised here
@@ -1240,6 +1381,8 @@ class SparqlServer:
                 f"  GET  {self.url}?query=...",
                 f"  POST {self.url}   (application/sparql-query, or form field query=)",
                 "  GET  /queries/<name>?param=value   a canned query (below)",
+                "  GET  /id/<kind>/<name>, /ontology   a resource: HTML for a browser, Turtle "
+                "(default), JSON-LD, N-Triples or RDF/XML (Accept or format=)",
                 "",
                 "The default graph is the RDF merge of the named graphs; GRAPH ?g sees each.",
                 "SELECT/ASK: application/sparql-results+json (default), "
@@ -1270,6 +1413,27 @@ class SparqlServer:
                 lines.append(f"      {query.summary}")
             self._help = "\n".join(lines) + "\n"
         return self._help
+
+    def home_page(self) -> bytes:
+        """The HTML page at ``/`` for a browser: the SPARQL editor with the canned queries as
+        its examples, and each canned query as a form (:func:`trilat_kg.web.home_page`)."""
+        if self._home is None:
+            from .queries import bind, bind_values, catalogue
+            from .web import home_page
+
+            queries = [q for q in catalogue() if not q.network]
+            examples = []
+            for query in queries:
+                try:  # the editor shows the query with its default values filled in
+                    text = bind_values(query.text, bind(query, {}))
+                except UsageError:  # a required parameter without a default stays a variable
+                    text = query.text
+                text = "\n".join(line for line in text.splitlines()  # not the grlc header
+                                 if not line.startswith("#+")).lstrip("\n")
+                examples.append({"slug": query.slug, "summary": query.summary, "text": text})
+            help_lines = self.help_text().splitlines()
+            self._home = home_page(queries, examples, help_lines=help_lines).encode()
+        return self._home
 
     def serve_forever(self) -> None:
         """Answer requests until :meth:`shutdown` (from another thread) or Ctrl-C."""
