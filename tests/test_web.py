@@ -513,6 +513,18 @@ def test_a_browser_runs_a_canned_query_and_opens_a_resource(real_server: str, br
         "return performance.getEntriesByType('resource').map(e => e.name)")
     urls += timing + _requested(driver)
 
+    # an IRI of the dataset in the editor's results opens its page on this server
+    link = _wait(driver, found(".yasr tbody a[href^='https://w3id.org/trilat-kg/id/states/']"),
+                 "a link in the editor's results")[0]
+    state = link.get_attribute("href")
+    driver.execute_script("arguments[0].scrollIntoView(); arguments[0].click();", link)
+    _wait(driver, found("section#incoming"), "the state's page")
+    assert driver.current_url == real_server + "/" + state[len(BASE):]
+    assert len(driver.window_handles) == 1
+    urls += _requested(driver)
+    driver.get(real_server + "/")
+    _wait(driver, found("li#q-agreements-of-actor form"), "the canned queries' forms")
+
     # a canned query through its form: a label is enough for an IRI parameter
     form = driver.find_element(By.CSS_SELECTOR, "li#q-agreements-of-actor form")
     field = form.find_element(By.NAME, "actor")
