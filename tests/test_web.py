@@ -63,6 +63,8 @@ def markup_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     graph.add((URIRef(XSS_IRI), RDFS.comment, Literal("</td></tr><img src=x onerror=alert(1)>")))
     graph.add((URIRef(POINTER), RDFS.label, Literal("Pointer <b>bold</b>", lang="en")))
     graph.add((URIRef(POINTER), URIRef(BASE + "ontology#member"), URIRef(XSS_IRI)))
+    graph.add((URIRef(POINTER), URIRef("http://purl.org/dc/terms/source"),
+               URIRef("javascript:alert(2)")))
     graph.serialize(path, format="turtle")
     return path
 
@@ -287,6 +289,12 @@ def test_every_value_from_the_data_is_escaped(web: Client) -> None:
     assert "<img src=x" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Land&quot;" in page
     assert "Pointer &lt;b&gt;bold&lt;/b&gt;" in page  # the incoming link's label
+    # an IRI of the data with a script scheme is shown, never linked
+    status, _, body = web.get("/id/organizations/markup-pointer", BROWSER)
+    assert status == 200
+    page = _text(body)
+    assert "javascript:alert(2)" in page
+    assert 'href="javascript:' not in page.lower()
     # the --data file is merged: its resource is served as data too
     status, _, body = web.get("/id/groups/markup-land", "text/turtle")
     graph = Graph().parse(data=body.decode(), format="turtle")

@@ -829,7 +829,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, _HTML, self.server.app.home_page(), _page_headers(_HTML))
             else:
                 self._send(200, "text/plain; charset=utf-8",
-                           self.server.app.help_text().encode())
+                           self.server.app.help_text().encode(), {"Vary": "Accept"})
         elif path == "/sparql":
             self._sparql_get(query_string)
         elif path.startswith("/queries/"):
@@ -1007,7 +1007,10 @@ class _Handler(BaseHTTPRequestHandler):
         if iri is None:
             self._error(404, f"no such resource {_printable(path)}; see / for what is served")
             return
-        fields = self._fields(query_string[:4096])
+        if len(query_string) > self.server.app.max_query_bytes:
+            self._too_large(len(query_string))
+            return
+        fields = self._fields(query_string)
         if fields is None:
             return
         wanted = _wanted_formats(fields)

@@ -119,9 +119,30 @@ def iri_of_path(path: str) -> str | None:
     return iri if _IRI_CHARS.match(iri) else None
 
 
-def href(iri: str) -> str:
-    """Where a link to ``iri`` goes: its page on this server, else the IRI itself."""
-    return local_path(iri) or iri
+#: Schemes an IRI of the data may be followed by (a ``javascript:`` IRI is shown, not linked).
+LINKED_SCHEMES = ("http://", "https://", "ftp://", "mailto:")
+
+
+def href(iri: str) -> str | None:
+    """Where a link to ``iri`` goes: its page on this server, else the IRI itself when its
+    scheme is a web one; None when it is not to be followed."""
+    local = local_path(iri)
+    if local is not None:
+        return local
+    return iri if iri.lower().startswith(LINKED_SCHEMES) else None
+
+
+def link(iri: str, text: str, **attributes: str) -> str:
+    """``<a>`` to :func:`href` of ``iri`` showing ``text`` (both escaped here), or the text
+    alone in a ``<span>`` when the IRI is not one to follow. Links out of this server are
+    marked ``external`` and send no referrer."""
+    target = href(iri)
+    attrs = "".join(f' {name.rstrip("_")}="{esc(value)}"' for name, value in attributes.items())
+    if target is None:
+        return f'<span class="iri"{attrs}>{esc(text)}</span>'
+    if local_path(iri) is None:
+        attrs += ' class="external" rel="external noopener noreferrer"'
+    return f'<a href="{esc(target)}"{attrs}>{esc(text)}</a>'
 
 
 # --------------------------------------------------------------------------- page frame
@@ -217,8 +238,8 @@ def home_page(queries: Iterable[Any], examples: Sequence[Mapping[str, str]], *,
 
 def error_page(status: int, message: str, suggestions: Sequence[tuple[str, str]] = ()) -> str:
     """A page for an error: the message and links to ``(iri, label)`` suggestions."""
-    links = "".join(f'<li><a href="{esc(href(iri))}">{esc(label)}</a> '
-                    f'<code>{esc(iri)}</code></li>' for iri, label in suggestions)
+    links = "".join(f"<li>{link(iri, label)} <code>{esc(iri)}</code></li>"
+                    for iri, label in suggestions)
     body = f'<p class="error">{esc(message)}</p>'
     if links:
         body += f"<h2>Closest matches</h2><ul>{links}</ul>"

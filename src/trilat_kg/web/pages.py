@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from ..errors import UsageError
 from ..prefixes import BASE, VOCABULARIES
 from ..results import curie
-from . import error_page, esc, href, layout, local_path, query_form
+from . import error_page, esc, layout, link, query_form
 
 __all__ = ["page_job"]
 
@@ -232,7 +232,7 @@ def _timeline(view: _View, steps: Sequence[Any]) -> str:
         items.append(f'<li><span class="date">{esc(when)}</span> '
                      f"{view.term(step_type)} "
                      f'<span class="ordinal">{esc(ordinal.value) if ordinal else ""}</span> '
-                     f'<a class="step" href="{esc(href(step.value))}">step</a></li>')
+                     f"{link(step.value, 'step')}</li>")
     return ('<section id="lifecycle"><h2>Life cycle</h2><ol class="timeline">'
             + "".join(items) + "</ol></section>")
 
@@ -254,10 +254,9 @@ def _sources(view: _View, sources: Sequence[Any]) -> str:
     rows = []
     for s in sources:
         source, label, consulted = (s[i] for i in range(3))
-        link = (f'<a class="external" rel="external noopener noreferrer" '
-                f'href="{esc(source.value)}">{esc(source.value)}</a>'
-                if isinstance(source, ox.NamedNode) else esc(source.value))
-        rows.append(f"<tr><td>{link}</td><td>{esc(label.value) if label else ''}</td>"
+        cell = (link(source.value, source.value) if isinstance(source, ox.NamedNode)
+                else esc(source.value))
+        rows.append(f"<tr><td>{cell}</td><td>{esc(label.value) if label else ''}</td>"
                     f"<td>{esc(consulted.value) if consulted else ''}</td></tr>")
     return ('<section id="sources"><h2>External sources</h2><table class="sources"><thead>'
             "<tr><th>source</th><th>what it is</th><th>consulted on</th></tr></thead><tbody>"
@@ -271,8 +270,8 @@ def _terms(view: _View, terms: Sequence[Any]) -> str:
     rows = []
     for term, types in kinds.items():
         local = term[len(_TERMS):]
-        rows.append(f'<tr id="{esc(local)}"><td><a href="{esc(href(term))}">'
-                    f"{esc(local)}</a></td><td>{esc(view.labels.get(term, ''))}</td>"
+        rows.append(f'<tr id="{esc(local)}"><td>{link(term, local)}</td>'
+                    f"<td>{esc(view.labels.get(term, ''))}</td>"
                     f"<td>{', '.join(esc(curie(t) or t) for t in sorted(types))}</td></tr>")
     return ('<section id="terms"><h2>Terms</h2><table class="terms"><thead><tr><th>term</th>'
             "<th>label</th><th>type</th></tr></thead><tbody>" + "".join(rows)
@@ -305,10 +304,7 @@ class _View:
             return ""
         if isinstance(term, ox.NamedNode):
             iri = term.value
-            name = self.labels.get(iri) or curie(iri) or iri
-            local = local_path(iri)
-            extra = "" if local else ' class="external" rel="external noopener noreferrer"'
-            return (f'<a href="{esc(local or iri)}" title="{esc(iri)}"{extra}>{esc(name)}</a>')
+            return link(iri, self.labels.get(iri) or curie(iri) or iri, title=iri)
         if isinstance(term, ox.BlankNode):
             return f'<span class="bnode">_:{esc(term.value)}</span>'
         if isinstance(term, ox.Literal):
