@@ -38,6 +38,13 @@ the ``Accept`` header (q-values and wildcards) or by the ``format`` / ``output``
 ``results`` parameter that Virtuoso, Fuseki and their clients use (the parameter wins); what
 cannot be served is 406. pyoxigraph writes every format.
 
+A browser gets web pages (:mod:`trilat_kg.web`): at ``/`` a SPARQL editor (YASGUI, served
+from the package) with the canned queries as examples, each canned query as a form at
+``/forms/<name>``, and a page for every IRI of the dataset (``/id/...``, ``/graphs/...``,
+``/ontology``, ``/ontology/<Term>``), which answers a machine in Turtle (the default), JSON-LD,
+N-Triples or RDF/XML. Those pages are jobs for the same workers, with the same deadline, the
+resource a bound variable of their queries; they are kept like canned answers.
+
 Each request is logged on one line (method, path without the query string, status, time),
 never with the query text or parameter values, which may be private.
 """
@@ -776,7 +783,9 @@ class _HTTPServer(HTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Routes: ``/`` help, ``/sparql`` the protocol endpoint, ``/queries/<name>`` canned."""
+    """Routes: ``/`` help (a page for a browser), ``/sparql`` the protocol endpoint,
+    ``/queries/<name>`` canned, ``/forms/<name>`` a canned query's form, ``/static/...``,
+    and the resources: ``/id/...``, ``/graphs/...``, ``/ontology``."""
 
     server: _HTTPServer
     server_version = "trilat-kg"
