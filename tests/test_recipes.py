@@ -105,6 +105,15 @@ def test_the_readme_marks_its_recipes() -> None:
         "pandas": "python", "r": "r", "r-peacesciencer": "r", "stata": "stata"}
 
 
+def test_the_readme_lists_every_table() -> None:
+    """Each table the export writes has its row in the section's table of files."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(SECTION):]
+    section = section[:section.index("\n## ", 1)]
+    listed = re.findall(r"^\| `([a-z_]+\.csv)` \|", section, flags=re.MULTILINE)
+    assert listed == [t.path for t in tables.TABLES]
+
+
 # --------------------------------------------------------------------------- pandas
 
 

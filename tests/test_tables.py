@@ -1,7 +1,12 @@
-"""The IR tables (actors, agreements, dyad-years, stances), their Stata files and codebook.
+"""The IR tables (actors, agreements, dyad-years, stances, positions), their Stata files and
+codebook.
 
 What is checked: every table re-derives from the graph (a state added in a user file
-appears; cells equal the graph's values read independently with rdflib); the dyad-year
+appears; cells equal the graph's values read independently with rdflib, positions.csv the
+graph's positions read with a SPARQL query of rdflib); the author takes no negative position
+toward the 2015 legislation in positions.csv (he rejects the objection to it); a claim coded
+with positions only gets the deprecated stances.csv columns derived as the ontology derives
+them; the dyad-year
 tables have one row per dyad-year, the aggregate of the agreement-level rows recomputed
 here, and (740, 732, 2017) counts the GSOMIA in force because the graph dates its entry into
 force; directed tables are symmetric and undirected ones are the half with ccode1 < ccode2;
@@ -57,7 +62,7 @@ STATA_RESERVED = frozenset({
 DOCS_CODEBOOK = Path(__file__).resolve().parents[1] / "docs" / "tables-codebook.md"
 
 CSV_FILES = ("actors.csv", "agreements.csv", "dyad_year.csv", "dyad_year_undirected.csv",
-             "dyad_year_agreement.csv", "stances.csv")
+             "dyad_year_agreement.csv", "stances.csv", "positions.csv")
 DTA_FILES = tuple(name.replace(".csv", ".dta") for name in CSV_FILES)
 ALL_FILES = (*CSV_FILES, "datapackage.json", "CODEBOOK.md", *DTA_FILES)
 GSOMIA = str(AGREEMENT["japan-rok-gsomia"])
@@ -220,11 +225,172 @@ def test_stance_cells_equal_the_graph(built, rdf) -> None:
                   if rdf.value(sel, OA.start) is not None}
         assert row["quote_start"] in starts
         assert int(row["quote_end"]) - int(row["quote_start"]) == len(row["quote"])
-        assert row["polarity"] == str(rdf.value(claim, TRILAT.polarity)).rsplit("/", 1)[-1]
-        assert row["modality"] == str(rdf.value(claim, TRILAT.modality)).rsplit("/", 1)[-1]
+    for row in rows:
+        claim = URIRef(row["claim_iri"])
+        # The deprecated polarity: absent (the claim takes no position) reads as "".
+        assert row["polarity"] == _slugs(rdf.objects(claim, TRILAT.polarity))
+        assert row["modality"] == _slugs(rdf.objects(claim, TRILAT.modality))
         assert row["as_of"] == str(rdf.value(claim, TRILAT.asOf))
-        holders = sorted({str(h) for h in rdf.objects(claim, TRILAT.holder)})
-        assert row["holders"] == ";".join(holders)
+        for column, prop in (("holders", TRILAT.holder), ("targets", TRILAT.target),
+                             ("mentions", TRILAT.mentions), ("qualifies", TRILAT.qualifies),
+                             ("concedes", TRILAT.concedes), ("supports", TRILAT.supports),
+                             ("attacks", TRILAT.attacks),
+                             ("held_from_event", TRILAT.heldFromEvent),
+                             ("held_until_event", TRILAT.heldUntilEvent)):
+            assert row[column] == _iris(rdf.objects(claim, prop)), (column, row["claim_iri"])
+        targets = {t for pos in rdf.objects(claim, TRILAT.position)
+                   for t in rdf.objects(pos, TRILAT.positionTarget)}
+        assert row["position_targets"] == _iris(targets)
+        for bound in ("From", "Until"):
+            name = f"held_{bound.lower()}"
+            assert row[name] == _iris(rdf.objects(claim, TRILAT["held" + bound]))
+            units = {str(u).rsplit("#unit", 1)[-1].lower()
+                     for u in rdf.objects(claim, TRILAT[f"held{bound}Precision"])}
+            assert row[f"{name}_precision"] == ";".join(sorted(units))
+    by_claim = {r["claim_iri"]: r for r in rows}
+    no_position = [c for c in claims if (c, TRILAT.position, None) not in rdf]
+    assert no_position and all(by_claim[str(c)]["polarity"] == "" for c in no_position)
+    assert all(by_claim[str(c)]["position_targets"] == "" for c in no_position)
+    assert {r["polarity"] for r in rows} == {"", "positive", "negative", "mixed"}
+    assert any(r["held_until_event"] for r in rows) and any(r["qualifies"] for r in rows)
+    assert any(r["concedes"] for r in rows)
+
+
+def _iris(nodes) -> str:  # type: ignore[no-untyped-def]
+    return ";".join(sorted({str(n) for n in nodes}))
+
+
+def _slugs(nodes) -> str:  # type: ignore[no-untyped-def]
+    return ";".join(sorted({str(n).rsplit("/", 1)[-1] for n in nodes}))
+
+
+POSITIONS_QUERY = """
+PREFIX trilat: <https://w3id.org/trilat-kg/ontology#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?position ?claim ?holder ?target ?polarity ?modality ?asOf ?passage ?start ?exact
+WHERE {
+  ?claim trilat:position ?position ; trilat:holder ?holder ; trilat:modality ?modality ;
+         trilat:asOf ?asOf .
+  ?position a trilat:Position ; trilat:positionTarget ?target ;
+            trilat:positionPolarity ?polarity ; trilat:passage ?passage .
+  ?passage oa:hasSelector ?ps , ?qs .
+  ?ps oa:start ?start . ?qs oa:exact ?exact .
+}"""
+
+
+def test_positions_rows_equal_the_graphs_positions(built, rdf) -> None:
+    """positions.csv, cell by cell, against the graph's positions read with rdflib SPARQL."""
+    expected: dict[str, dict[str, set[str]]] = {}
+    first_passage: dict[str, tuple[int, str, str]] = {}
+    for s in rdf.query(POSITIONS_QUERY):
+        cells = expected.setdefault(str(s.position), {})
+        for name in ("claim", "holder", "target", "polarity", "modality", "asOf", "passage"):
+            cells.setdefault(name, set()).add(str(s[name]))
+        here = (int(s.start), str(s.passage), str(s.exact))
+        first_passage[str(s.position)] = min(first_passage.get(str(s.position), here), here)
+    rows = as_dicts(built["positions"])
+    assert len(expected) == len({str(p) for p in rdf.subjects(RDF.type, TRILAT.Position)})
+    assert [r["position_iri"] for r in rows] == sorted(expected)
+    labels = {str(s): str(o) for s, o in rdf.subject_objects(RDFS.label)
+              if isinstance(o, Literal) and o.language == "en"}
+    for row in rows:
+        cells = expected[row["position_iri"]]
+        assert row["claim_iri"] == ";".join(sorted(cells["claim"]))
+        assert row["holders"] == ";".join(sorted(cells["holder"]))
+        assert row["holder_labels"] == ";".join(labels[h] for h in sorted(cells["holder"]))
+        assert row["target_iri"] == ";".join(sorted(cells["target"]))
+        assert row["target_label"] == labels[row["target_iri"]]
+        assert row["polarity"] == _slugs(cells["polarity"])
+        assert row["modality"] == _slugs(cells["modality"])
+        assert row["as_of"] == ";".join(sorted(cells["asOf"]))
+        assert row["passage_iris"] == ";".join(sorted(cells["passage"]))
+        start, passage, exact = first_passage[row["position_iri"]]
+        assert (row["passage_iri"], row["quote"], row["quote_start"]) == (
+            passage, exact, str(start))
+        assert int(row["quote_end"]) - start == len(exact)
+    stances = {(r["claim_iri"], r["passage_iri"]) for r in as_dicts(built["stances"])}
+    assert all((r["claim_iri"], p) in stances for r in rows
+               for p in r["passage_iris"].split(";")), "each passage joins stances.csv"
+    assert any(";" in r["passage_iris"] for r in rows)  # several passages, one row
+    by_claim: dict[str, set[str]] = {}
+    for row in rows:
+        by_claim.setdefault(row["claim_iri"], set()).add(row["polarity"])
+    for row in as_dicts(built["stances"]):  # the deprecated polarity is the derived one
+        polarities = by_claim.get(row["claim_iri"], set())
+        assert row["polarity"] == ("mixed" if len(polarities) > 1 else "".join(polarities))
+
+
+LPS = "https://w3id.org/trilat-kg/id/laws/legislation-for-peace-and-security-2015"
+
+
+def test_the_author_takes_no_negative_position_toward_the_2015_legislation(built,
+                                                                           rdf) -> None:
+    """He rejects the "war-making law" objection; the law is only mentioned there."""
+    essay = URIRef("https://w3id.org/trilat-kg/id/works/soeya-2016")
+    author = str(rdf.value(essay, URIRef("http://purl.org/dc/terms/creator")))
+    assert author.endswith("/persons/yoshihide-soeya")
+    rows = as_dicts(built["positions"])
+    toward = [r for r in rows if r["target_iri"] == LPS]
+    assert toward and all(r["polarity"] == "negative" for r in toward)
+    assert not [r for r in toward if author in r["holders"].split(";")]
+    assert not [r for r in rows if author in r["holders"].split(";")
+                and r["target_iri"] == LPS and r["polarity"] == "negative"]
+    rebuttal = {r["claim_iri"]: r for r in as_dicts(built["stances"])}[
+        "https://w3id.org/trilat-kg/id/claims/war-making-law-argument-misplaced"]
+    assert LPS in rebuttal["mentions"].split(";")
+    assert LPS not in rebuttal["position_targets"].split(";")
+    assert LPS in rebuttal["targets"].split(";")  # the deprecated column, kept as it was
+
+
+POSITIONS_ONLY_TTL = """\
+@prefix trilat: <https://w3id.org/trilat-kg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix pol: <https://w3id.org/trilat-kg/id/polarities/> .
+@prefix mod: <https://w3id.org/trilat-kg/id/modalities/> .
+@prefix claim: <https://w3id.org/trilat-kg/id/claims/> .
+@prefix position: <https://w3id.org/trilat-kg/id/positions/> .
+
+claim:test-user-claim a trilat:Claim ;
+    rdfs:label "A user's claim coded with positions only"@en ;
+    trilat:holder <https://w3id.org/trilat-kg/id/states/japan> ;
+    trilat:modality mod:assessment ; trilat:asOf "2016-03-25"^^xsd:date ;
+    trilat:heldFrom "2014-07"^^xsd:gYearMonth ; trilat:heldFromPrecision time:unitMonth ;
+    trilat:heldUntil "2015"^^xsd:gYear ;
+    trilat:mentions <https://w3id.org/trilat-kg/id/states/china> ;
+    trilat:passage <https://w3id.org/trilat-kg/id/passages/cl-survival-strategy> ;
+    trilat:position position:test-user-claim--a, position:test-user-claim--b .
+position:test-user-claim--a a trilat:Position ;
+    trilat:positionTarget <https://w3id.org/trilat-kg/id/concepts/middle-power> ;
+    trilat:positionPolarity pol:positive ;
+    trilat:passage <https://w3id.org/trilat-kg/id/passages/cl-survival-strategy> .
+position:test-user-claim--b a trilat:Position ;
+    trilat:positionTarget <https://w3id.org/trilat-kg/id/agreements/japan-rok-gsomia> ;
+    trilat:positionPolarity pol:negative ;
+    trilat:passage <https://w3id.org/trilat-kg/id/passages/cl-survival-strategy> .
+"""
+
+
+def test_a_claim_coded_with_positions_only_gets_the_deprecated_columns_derived(
+        tmp_path: Path) -> None:
+    extra = tmp_path / "positions-only.ttl"
+    extra.write_text(POSITIONS_ONLY_TTL, encoding="utf-8")
+    built = tables.build_tables(load_store([extra]))
+    row = {r["claim_iri"]: r for r in as_dicts(built["stances"])}[
+        "https://w3id.org/trilat-kg/id/claims/test-user-claim"]
+    gsomia, middle_power = GSOMIA, "https://w3id.org/trilat-kg/id/concepts/middle-power"
+    china = str(STATE.china)
+    assert row["polarity"] == "mixed"
+    assert row["targets"] == ";".join(sorted([gsomia, middle_power, china]))
+    assert row["position_targets"] == ";".join(sorted([gsomia, middle_power]))
+    assert row["mentions"] == china
+    assert (row["held_from"], row["held_from_precision"]) == ("2014-07", "month")
+    assert (row["held_until"], row["held_until_precision"]) == ("2015", "year")  # datatype
+    positions = [r for r in as_dicts(built["positions"])
+                 if r["claim_iri"] == row["claim_iri"]]
+    assert [(r["target_iri"], r["polarity"], r["held_from"]) for r in positions] == [
+        (middle_power, "positive", "2014-07"), (gsomia, "negative", "2014-07")]
 
 
 def test_a_state_added_in_a_user_file_appears_in_every_table(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Tables IR researchers load directly: actors, agreements, dyad-years, stances, a codebook.
+"""Tables IR researchers load directly: actors, agreements, dyad-years, stances, positions,
+a codebook.
 
 ``trilat-kg export --format csv -o DIR`` (and :func:`write_tables` behind it) writes, UTF-8
 without a byte-order mark, comma-separated, ``\\n`` line ends, a header row:
@@ -13,8 +14,12 @@ without a byte-order mark, comma-separated, ``\\n`` line ends, a header row:
 ``dyad_year_undirected.csv``    the same with ``ccode1 < ccode2`` only
 ``dyad_year_agreement.csv``     one row per directed dyad, agreement and year: the
                                 agreement-level detail the dyad-year rows aggregate
-``stances.csv``                 one row per claim and passage: holder, target, polarity,
-                                modality, as-of, quote and offsets
+``stances.csv``                 one row per claim and passage: holder, position targets,
+                                mentions, modality, as-of, time held, qualifications and
+                                concessions, quote and offsets (``targets`` and
+                                ``polarity`` deprecated, kept)
+``positions.csv``               one row per position: holder, one target, its polarity,
+                                modality, as-of, time held, passage and quote
 ``datapackage.json``            Frictionless Data Package (Table Schema per CSV, with the
                                 unit of analysis and the primary key of each)
 ``CODEBOOK.md``                 variable, label, type, allowed values, missing-value rule,
@@ -94,6 +99,7 @@ __all__ = [
     "dyad_year_agreement_table",
     "dyad_year_table",
     "output_names",
+    "positions_table",
     "render_files",
     "stances_table",
     "write_tables",
@@ -280,6 +286,7 @@ class _Graph:
         self._coverage: tuple[int | None, int | None] | None = None
         self._coverage_end_override = coverage_end
         self._docs: _Docs | None = None
+        self._claims: _Claims | None = None
 
     @property
     def docs(self) -> _Docs:
@@ -920,53 +927,168 @@ def _dyad_year_columns(directed: bool) -> list[Column]:
 
 # --------------------------------------------------------------------------- stances
 
+_CLAIM_PROPS = ("label", "statement", "holder", "target", "polarity", "modality", "asOf",
+                "supports", "attacks", "qualifies", "concedes", "concept", "passage",
+                "position", "mentions", "heldFrom", "heldFromPrecision", "heldUntil",
+                "heldUntilPrecision", "heldFromEvent", "heldUntilEvent")
+
+
+class _Claims:
+    """Claims, their positions and the passages both are read from, queried once."""
+
+    def __init__(self, g: _Graph) -> None:
+        self.types: dict[str, set[str]] = defaultdict(set)
+        for row in g.select("""SELECT DISTINCT ?s ?c WHERE {
+                ?s a ?c . ?c rdfs:subClassOf* trilat:Claim }"""):
+            self.types[row["s"].value].add(row["c"].value)
+        self.props = g.pivot("?s a ?c . ?c rdfs:subClassOf* trilat:Claim", [
+            (RDFS if name == "label" else TRILAT) + name for name in _CLAIM_PROPS])
+        positions = "{ ?s a trilat:Position } UNION { ?c trilat:position ?s }"
+        self.position_props = g.pivot(positions, [
+            TRILAT + "positionTarget", TRILAT + "positionPolarity", TRILAT + "passage"])
+        self.positions = sorted(row["s"].value for row in g.select(
+            f"SELECT DISTINCT ?s WHERE {{ {positions} }}"))
+        self.claim_of: dict[str, set[str]] = defaultdict(set)
+        for row in g.select("SELECT DISTINCT ?c ?s WHERE { ?c trilat:position ?s }"):
+            self.claim_of[row["s"].value].add(row["c"].value)
+        self.passages: dict[str, dict[str, str]] = defaultdict(dict)
+        for row in g.select("""SELECT DISTINCT ?p ?exact ?start ?end ?para ?src WHERE {
+                ?c trilat:passage ?p .
+                OPTIONAL { ?p oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact }
+                OPTIONAL { ?p oa:hasSelector ?r . ?r a oa:TextPositionSelector ;
+                              oa:start ?start ; oa:end ?end }
+                OPTIONAL { ?p trilat:inParagraph/trilat:ordinal ?para }
+                OPTIONAL { ?p oa:hasSource ?src } }"""):
+            cell = self.passages[row["p"].value]
+            for name in ("exact", "start", "end", "para", "src"):
+                if row[name] is not None:
+                    cell[name] = _join([cell.get(name, ""), row[name].value])
+
+    def in_text_order(self, passages: Iterable[str]) -> list[str]:
+        """Passages by their start offset in the essay, then IRI."""
+        return sorted(passages, key=lambda q: (_int(self.passages[q].get("start")), q))
+
+    def position_polarities(self, claim: str) -> set[str]:
+        p = self.props.get(claim, {})
+        return {v for pos in _values(p, TRILAT + "position")
+                for v in _values(self.position_props.get(pos, {}), TRILAT + "positionPolarity")}
+
+    def position_targets(self, claim: str) -> list[str]:
+        p = self.props.get(claim, {})
+        return sorted({v for pos in _values(p, TRILAT + "position")
+                       for v in _values(self.position_props.get(pos, {}),
+                                        TRILAT + "positionTarget")})
+
+    def targets(self, claim: str) -> list[str]:
+        """trilat:target (deprecated); where the claim lacks it, derived as the ontology
+        derives it: position targets, mentions and the claims it qualifies or concedes."""
+        p = self.props.get(claim, {})
+        found = _values(p, TRILAT + "target")
+        if found:
+            return found
+        return sorted({*self.position_targets(claim), *_values(p, TRILAT + "mentions"),
+                       *_values(p, TRILAT + "qualifies"), *_values(p, TRILAT + "concedes")})
+
+    def polarity(self, claim: str) -> str:
+        """trilat:polarity (deprecated); where the claim lacks it, derived as the ontology
+        derives it: the polarity its positions share, ``mixed`` where they differ, empty
+        where it takes no position."""
+        found = _values(self.props.get(claim, {}), TRILAT + "polarity")
+        if found:
+            return _join(_slug(v) for v in found)
+        polarities = {_slug(v) for v in self.position_polarities(claim)}
+        if len(polarities) > 1:
+            return "mixed"
+        return _join(polarities)
+
+    def held(self, claim: str) -> list[str]:
+        """held_from, its precision, held_until, its precision, the two events."""
+        p = self.props.get(claim, {})
+        cells = []
+        for bound in ("From", "Until"):
+            dates = p.get(TRILAT + "held" + bound, set())
+            precisions = {_PRECISION.get(v, _slug(v))
+                          for v in _values(p, TRILAT + f"held{bound}Precision")}
+            if not precisions:
+                precisions = {_PRECISION_BY_TYPE.get(getattr(t.datatype, "value", ""), "")
+                              for t in dates}
+            cells += [_join(t.value for t in dates), _join(precisions)]
+        return [*cells, _join(_values(p, TRILAT + "heldFromEvent")),
+                _join(_values(p, TRILAT + "heldUntilEvent"))]
+
+
+def _claims(g: _Graph) -> _Claims:
+    if g._claims is None:
+        g._claims = _Claims(g)
+    return g._claims
+
 
 def _stances_rows(g: _Graph) -> list[list[str]]:
     claim_classes = {TRILAT + "Claim", TRILAT + "Stance"}
-    types: dict[str, set[str]] = defaultdict(set)
-    for row in g.select("""SELECT DISTINCT ?s ?c WHERE {
-            ?s a ?c . ?c rdfs:subClassOf* trilat:Claim }"""):
-        types[row["s"].value].add(row["c"].value)
-    props = g.pivot("?s a ?c . ?c rdfs:subClassOf* trilat:Claim", [
-        RDFS + "label", TRILAT + "statement", TRILAT + "holder", TRILAT + "target",
-        TRILAT + "polarity", TRILAT + "modality", TRILAT + "asOf", TRILAT + "supports",
-        TRILAT + "attacks", TRILAT + "concept", TRILAT + "passage"])
-    passages: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in g.select("""SELECT DISTINCT ?p ?exact ?start ?end ?para ?src WHERE {
-            ?c trilat:passage ?p .
-            OPTIONAL { ?p oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact }
-            OPTIONAL { ?p oa:hasSelector ?r . ?r a oa:TextPositionSelector ;
-                          oa:start ?start ; oa:end ?end }
-            OPTIONAL { ?p trilat:inParagraph/trilat:ordinal ?para }
-            OPTIONAL { ?p oa:hasSource ?src } }"""):
-        cell = passages[row["p"].value]
-        for name in ("exact", "start", "end", "para", "src"):
-            if row[name] is not None:
-                cell[name] = _join([cell.get(name, ""), row[name].value])
+    c = _claims(g)
     labels = g.labels
     rows = []
-    for claim in sorted(types):
-        p = props.get(claim, {})
-        kind = "Stance" if TRILAT + "Stance" in types[claim] else "Claim"
-        if not types[claim] & claim_classes:
-            kind = _join(_slug(c) for c in types[claim])
-        holders, targets = _values(p, TRILAT + "holder"), _values(p, TRILAT + "target")
+    for claim in sorted(c.types):
+        p = c.props.get(claim, {})
+        kind = "Stance" if TRILAT + "Stance" in c.types[claim] else "Claim"
+        if not c.types[claim] & claim_classes:
+            kind = _join(_slug(t) for t in c.types[claim])
+        holders, targets = _values(p, TRILAT + "holder"), c.targets(claim)
+        position_targets, mentions = c.position_targets(claim), _values(p, TRILAT + "mentions")
         head = [
             claim, kind, _lang(p, RDFS + "label", "en"), _lang(p, TRILAT + "statement", "en"),
             SEP.join(holders), SEP.join(labels.get(h, "") for h in holders),
             SEP.join(targets), SEP.join(labels.get(t, "") for t in targets),
-            _join(_slug(v) for v in _values(p, TRILAT + "polarity")),
+            c.polarity(claim),
             _join(_slug(v) for v in _values(p, TRILAT + "modality")),
             _join(_values(p, TRILAT + "asOf")),
             _join(_values(p, TRILAT + "supports")), _join(_values(p, TRILAT + "attacks")),
             _join(_values(p, TRILAT + "concept")),
         ]
-        claim_passages = sorted(_values(p, TRILAT + "passage"), key=lambda q: (
-            _int(passages[q].get("start")), q)) or [""]
-        for passage in claim_passages:
-            info = passages.get(passage, {})
+        tail = [
+            SEP.join(position_targets), SEP.join(labels.get(t, "") for t in position_targets),
+            SEP.join(mentions), SEP.join(labels.get(t, "") for t in mentions),
+            _join(_values(p, TRILAT + "qualifies")), _join(_values(p, TRILAT + "concedes")),
+            *c.held(claim),
+        ]
+        for passage in c.in_text_order(_values(p, TRILAT + "passage")) or [""]:
+            info = c.passages.get(passage, {})
             rows.append([*head, passage, info.get("exact", ""), info.get("start", ""),
-                         info.get("end", ""), info.get("para", ""), info.get("src", "")])
+                         info.get("end", ""), info.get("para", ""), info.get("src", ""),
+                         *tail])
+    return rows
+
+
+def _positions_rows(g: _Graph) -> list[list[str]]:
+    c = _claims(g)
+    labels = g.labels
+    rows = []
+    for position in c.positions:
+        pp = c.position_props.get(position, {})
+        claims = sorted(c.claim_of.get(position, ()))
+        props = [c.props.get(claim, {}) for claim in claims]
+
+        def of_claims(prop: str, props: list[dict[str, set[Any]]] = props) -> list[str]:
+            return sorted({v for p in props for v in _values(p, prop)})
+
+        holders = of_claims(TRILAT + "holder")
+        targets = _values(pp, TRILAT + "positionTarget")
+        passages = c.in_text_order(_values(pp, TRILAT + "passage"))
+        first = passages[0] if passages else ""
+        info = c.passages.get(first, {})
+        held = [_join(cells) for cells in zip(*(c.held(claim) for claim in claims),
+                                              strict=True)] if claims else [""] * 6
+        rows.append([
+            position, SEP.join(claims),
+            SEP.join(holders), SEP.join(labels.get(h, "") for h in holders),
+            SEP.join(targets), SEP.join(labels.get(t, "") for t in targets),
+            _join(_slug(v) for v in _values(pp, TRILAT + "positionPolarity")),
+            _join(_slug(v) for v in of_claims(TRILAT + "modality")),
+            _join(of_claims(TRILAT + "asOf")),
+            *held,
+            first, info.get("exact", ""), info.get("start", ""), info.get("end", ""),
+            _join(passages),
+        ])
     return rows
 
 
@@ -977,13 +1099,51 @@ def _int(text: str | None, default: int = -1) -> int:
         return default
 
 
+def _held_columns(shape_class: str | None, whose: str) -> list[Column]:
+    """The time-held columns, of a claim (stances.csv) or of a position's claim."""
+    cols = []
+    for bound, word in (("from", "first"), ("until", "last")):
+        name, prop = f"held_{bound}", TRILAT + f"held{bound.title()}"
+        cols += [
+            Column(name, "string",
+                   f"The {word} day, month or year in which the holder held {whose}, at the "
+                   "precision the source gives (YYYY-MM-DD, YYYY-MM or YYYY), apart from "
+                   "`as_of` (when the source reports it).",
+                   label=f"Held {bound} (date, at its precision)", prop=prop,
+                   pattern=_DATE_PATTERN, shape_class=shape_class,
+                   missing="empty where the source does not date it: see "
+                           f"`held_{bound}_event`; a claim with no time held at all is "
+                           "attested held on its `as_of` date" if bound == "from" else
+                           "empty where the source does not date the end: see "
+                           "`held_until_event`; with both empty the claim is reported "
+                           "as still held"),
+            Column(f"{name}_precision", "string",
+                   f"Precision of `{name}` (trilat:held{bound.title()}Precision, an "
+                   "OWL-Time unit; the datatype's where the graph gives none).",
+                   label=f"Precision of held_{bound}", prop=prop + "Precision",
+                   enum=("day", "month", "year"), shape_class=shape_class,
+                   missing=f"empty when `{name}` is empty"),
+        ]
+    for bound in ("from", "until"):
+        prop = TRILAT + f"held{bound.title()}Event"
+        cols.append(Column(
+            f"held_{bound}_event", "string",
+            f"IRI of the life-cycle step the holder held {whose} {bound}, where the source "
+            "places it by an event rather than a date (the step is dated, or bounded by "
+            "trilat:notAfter, in the graph).",
+            label=f"IRI of the event it was held {bound}", prop=prop, multi=True,
+            shape_class=shape_class, missing="empty where the source names no such event"))
+    return cols
+
+
 def _stance_columns() -> list[Column]:
     claim = TRILAT + "Claim"
     return [
         Column("claim_iri", "string", "IRI of the claim.", label="IRI of the claim",
                required=True),
-        Column("claim_type", "string", "`Stance` (a position for or against its target) or "
-               "`Claim`.", label="Stance or claim", enum=("Claim", "Stance"), required=True),
+        Column("claim_type", "string", "`Stance` (a position the author reports another "
+               "actor to hold) or `Claim`.", label="Stance or claim", enum=("Claim", "Stance"),
+               required=True),
         Column("label", "string", "English label.", label="English label",
                prop=RDFS + "label"),
         Column("statement", "string", "", label="Statement (English)",
@@ -994,15 +1154,28 @@ def _stance_columns() -> list[Column]:
         Column("holder_labels", "string", "English labels of the holders, in the order of "
                "`holders`.", label="English labels of the holders (;-separated)",
                prop=RDFS + "label", multi=True),
-        Column("targets", "string", "IRIs of the targets, sorted, `;`-separated.",
-               label="IRIs of the targets (;-separated)", prop=TRILAT + "target", multi=True,
-               shape_class=claim, required=True),
+        Column("targets", "string", "Deprecated, kept so that scripts written for earlier "
+               "releases keep working: IRIs of what the claim is about, sorted, "
+               "`;`-separated, read from the deprecated trilat:target (where a claim lacks "
+               "it, derived the same way: `position_targets`, `mentions`, `qualifies` and "
+               "`concedes`). It does not say which of them the claim takes a side on: use "
+               "`position_targets` and `mentions`, and positions.csv for the polarity toward "
+               "each.", label="IRIs of what it is about (deprecated; ;-separated)",
+               prop=TRILAT + "target", multi=True, required=True),
         Column("target_labels", "string", "English labels of the targets, in the order of "
-               "`targets`.", label="English labels of the targets (;-separated)",
+               "`targets` (deprecated with it).",
+               label="English labels of the targets (deprecated; ;-separated)",
                prop=RDFS + "label", multi=True),
-        Column("polarity", "string", "Slug of the polarity concept.", label="Polarity",
-               prop=TRILAT + "polarity", scheme=SCHEME + "polarities", shape_class=claim,
-               required=True),
+        Column("polarity", "string", "Deprecated, kept so that scripts written for earlier "
+               "releases keep working: one polarity for all of the claim's positions, read "
+               "from the deprecated trilat:polarity (where a claim lacks it, derived the "
+               "same way): the polarity its positions share, `mixed` where they differ. It "
+               "is not the polarity toward each of `targets`: a claim negative toward an "
+               "objection says nothing for or against the law the objection is about. Use "
+               "positions.csv.", label="Polarity of its positions (deprecated)",
+               prop=TRILAT + "polarity", scheme=SCHEME + "polarities",
+               missing="empty = the claim takes no position (a description, a report of an "
+                       "event): neither for nor against, not a third polarity"),
         Column("modality", "string", "Slug of the modality concept.", label="Modality",
                prop=TRILAT + "modality", scheme=SCHEME + "modalities", shape_class=claim,
                required=True),
@@ -1018,8 +1191,8 @@ def _stance_columns() -> list[Column]:
                label="IRIs of the concepts it invokes (;-separated)",
                prop=TRILAT + "concept", multi=True, missing="empty if none"),
         Column("passage_iri", "string", "IRI of the passage; a claim read from several "
-               "passages has one row per passage.", label="IRI of the passage",
-               prop=TRILAT + "passage",
+               "passages has one row per passage, in the order of the essay.",
+               label="IRI of the passage", prop=TRILAT + "passage",
                missing="empty only for a claim without a passage (the shapes forbid it)"),
         Column("quote", "string", "The quoted words, verbatim (oa:exact of the passage's "
                "text-quote selector). A short quotation of a copyrighted essay; the essay "
@@ -1037,6 +1210,83 @@ def _stance_columns() -> list[Column]:
                missing="empty if the passage names no paragraph"),
         Column("source", "string", "IRI of the publication the passage is taken from.",
                label="IRI of the source publication", prop=OA + "hasSource"),
+        Column("position_targets", "string", "IRIs of what the claim takes a side on (the "
+               "trilat:positionTarget of its trilat:position nodes), sorted, `;`-separated; "
+               "the polarity toward each is in positions.csv (one row per position).",
+               label="IRIs of its position targets (;-separated)",
+               prop=(TRILAT + "position", TRILAT + "positionTarget"), multi=True,
+               missing="empty = the claim takes no position"),
+        Column("position_target_labels", "string", "English labels of the position targets, "
+               "in the order of `position_targets`.",
+               label="English labels of its position targets (;-separated)",
+               prop=RDFS + "label", multi=True, missing="empty if `position_targets` is"),
+        Column("mentions", "string", "IRIs of what the claim names without taking a side on "
+               "it, sorted, `;`-separated; never also in `position_targets`.",
+               label="IRIs of what it mentions (;-separated)", prop=TRILAT + "mentions",
+               multi=True, missing="empty if none"),
+        Column("mention_labels", "string", "English labels of the mentions, in the order of "
+               "`mentions`.", label="English labels of what it mentions (;-separated)",
+               prop=RDFS + "label", multi=True, missing="empty if `mentions` is"),
+        Column("qualifies", "string", "IRIs of the claims this claim qualifies (limits "
+               "without denying), sorted, `;`-separated.",
+               label="IRIs of the claims it qualifies (;-separated)",
+               prop=TRILAT + "qualifies", multi=True, missing="empty if none"),
+        Column("concedes", "string", "IRIs of the claims this claim concedes (grants while "
+               "maintaining itself), sorted, `;`-separated.",
+               label="IRIs of the claims it concedes (;-separated)",
+               prop=TRILAT + "concedes", multi=True, missing="empty if none"),
+        *_held_columns(claim, "the claim"),
+    ]
+
+
+def _position_columns() -> list[Column]:
+    position = TRILAT + "Position"
+    return [
+        Column("position_iri", "string", "IRI of the position "
+               "(`id/positions/<claim-slug>--<target-slug>`).", label="IRI of the position",
+               required=True),
+        Column("claim_iri", "string", "IRI of the claim that takes the position (joins "
+               "stances.csv `claim_iri`).", label="IRI of its claim",
+               prop=TRILAT + "position", shape_class=position, required=True),
+        Column("holders", "string", "IRIs of the claim's holders, sorted, `;`-separated.",
+               label="IRIs of the holders (;-separated)", prop=TRILAT + "holder", multi=True,
+               required=True),
+        Column("holder_labels", "string", "English labels of the holders, in the order of "
+               "`holders`.", label="English labels of the holders (;-separated)",
+               prop=RDFS + "label", multi=True),
+        Column("target_iri", "string", "IRI of what the position is toward (one thing: an "
+               "agreement, law, measure, concept, actor or another claim).",
+               label="IRI of the target", prop=TRILAT + "positionTarget",
+               shape_class=position, required=True),
+        Column("target_label", "string", "English label of the target (rdfs:label, else "
+               "skos:prefLabel).", label="English label of the target", prop=RDFS + "label"),
+        Column("polarity", "string", "Slug of the polarity concept: the holder's direction "
+               "toward this target.", label="Polarity toward the target",
+               prop=TRILAT + "positionPolarity", scheme=SCHEME + "polarities",
+               shape_class=position, required=True),
+        Column("modality", "string", "Slug of the modality concept of the claim.",
+               label="Modality", prop=TRILAT + "modality", scheme=SCHEME + "modalities",
+               required=True),
+        Column("as_of", "date", "The date the source reports the claim.",
+               label="As-of date of the claim", prop=TRILAT + "asOf", required=True),
+        *_held_columns(None, "its claim"),
+        Column("passage_iri", "string", "IRI of the position's passage, the first in the "
+               "order of the essay where it has several (all are in `passage_iris`); the "
+               "quote columns are this passage's.", label="IRI of the (first) passage",
+               prop=TRILAT + "passage", shape_class=position, required=True),
+        Column("quote", "string", "The quoted words of `passage_iri`, verbatim (oa:exact); "
+               "the quotes of the other passages are in stances.csv (`claim_iri`, "
+               "`passage_iri`).", label="Quoted words, verbatim", prop=OA + "exact"),
+        Column("quote_start", "integer", "Start offset of the quote in the essay, in Unicode "
+               "code points from 0 (oa:start).",
+               label="Start offset of the quote (code points from 0)", prop=OA + "start",
+               storage="long"),
+        Column("quote_end", "integer", "End offset (exclusive) of the quote (oa:end).",
+               label="End offset of the quote (exclusive)", prop=OA + "end", storage="long"),
+        Column("passage_iris", "string", "IRIs of all the passages the position is read "
+               "from, sorted, `;`-separated (each a passage of its claim: they join "
+               "stances.csv `passage_iri`).", label="IRIs of all its passages (;-separated)",
+               prop=TRILAT + "passage", multi=True, required=True),
     ]
 
 
@@ -1090,9 +1340,22 @@ TABLES: tuple[Table, ...] = (
           _dyad_agreement_rows, unit="directed dyad-year-agreement"),
     Table("stances", "Claims and stances with their passages",
           "One row per claim (trilat:Claim, including trilat:Stance) and passage: holders, "
-          "targets, polarity, modality, as-of date, the quote and its offsets.",
+          "modality, as-of date, the quote and its offsets; what the claim takes a side on "
+          "(`position_targets`) and only names (`mentions`), the claims it qualifies or "
+          "concedes, and the time its holder held it. The polarity toward each target is in "
+          "positions.csv; `targets` and `polarity` are deprecated (one polarity for all of a "
+          "claim's targets), kept for scripts written for earlier releases.",
           "One row per claim and passage it was read from.", ("claim_iri", "passage_iri"),
           _stance_columns(), _stances_rows, unit="claim-passage"),
+    Table("positions", "Positions: a holder's polarity toward one target",
+          "One row per position (trilat:Position): the holders of its claim, the one target "
+          "it is toward and the polarity toward it, the claim's modality, as-of date and "
+          "time held, and the passage it is read from with its quote. A claim takes at most "
+          "one position per target; a claim that takes no side has no row here. Count or "
+          "compare stances on this table, not on stances.csv `targets` and `polarity`.",
+          "One row per resource typed with trilat:Position or the object of trilat:position.",
+          ("position_iri",), _position_columns(), _positions_rows,
+          unit="a holder's position toward one target, as of when it was reported"),
 )
 
 
@@ -1153,8 +1416,15 @@ def dyad_year_agreement_table(store: pyoxigraph.Store | None = None, *,
 
 def stances_table(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path | str] = ()
                   ) -> tuple[list[str], list[list[str]]]:
-    """One row per claim and passage: holders, targets, polarity, modality, quote, offsets."""
+    """One row per claim and passage: holders, position targets, mentions, modality, time
+    held, quote, offsets (and the deprecated targets and polarity)."""
     return _compute("stances", store, extra)
+
+
+def positions_table(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path | str] = ()
+                    ) -> tuple[list[str], list[list[str]]]:
+    """One row per position: claim, holders, target, polarity, modality, dates, quote."""
+    return _compute("positions", store, extra)
 
 
 def coverage_years(store: pyoxigraph.Store | None = None, *, extra: Sequence[Path | str] = ()
@@ -1376,8 +1646,8 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
         "- **Missing = empty cell** (`missingValues: [\"\"]`). Empty means \"does not apply\" "
         "or \"not in the graph\"; a `0` is written only where the graph says no for that row "
         "(e.g. `concluded` before a signing). No column writes 0 for unknown.",
-        "- Multi-valued cells are `;`-separated and sorted (`party_labels`, `holder_labels` "
-        "and `target_labels` follow the order of the IRIs beside them).",
+        "- Multi-valued cells are `;`-separated and sorted (the `..._labels` columns follow "
+        "the order of the IRIs beside them).",
         "- Resources are named by IRI (`https://w3id.org/trilat-kg/id/...`); IRIs never change.",
         "- Concept values (kind, polarity, modality, step types) are the last segment of the "
         "concept IRI, e.g. `military-information-agreement` for "
@@ -1438,6 +1708,29 @@ def codebook_markdown(store: pyoxigraph.Store | None = None, *,
         "- A termination notice does not end the life cycle (a notice can be suspended or "
         "withdrawn); it shows in `steps_in_year`.",
         "- Status columns describe 31 December of the year.",
+        "",
+        "## Positions, and the deprecated columns of stances.csv",
+        "",
+        "- A claim's polarity toward what it is about is in its positions, one per target: "
+        "`positions.csv` has one row per position (`position_iri`), with the holders, the "
+        "one target (`target_iri`) and the polarity toward it. A claim can be negative "
+        "toward an objection and take no position on the law the objection is about; such a "
+        "law is in stances.csv `mentions`, never in positions.csv.",
+        "- A claim that takes no side (a description, a report of an event) has no row in "
+        "positions.csv and an empty `polarity` in stances.csv: empty means no position, "
+        "not a neutral one.",
+        "- stances.csv `targets` and `polarity` read the deprecated trilat:target and "
+        "trilat:polarity (kept in the data for one release, derived from the positions): "
+        "`targets` is the position targets, the mentions and the claims a claim qualifies "
+        "or concedes; `polarity` the one polarity its positions share, `mixed` where they "
+        "differ. They are kept, unchanged in name and place, so that scripts written for "
+        "earlier releases run; a count of stances toward a target by `targets` and "
+        "`polarity` counts mentions as stances. Count on positions.csv.",
+        "- The holders, modality, as-of date and time held of a position are its claim's. "
+        "`as_of` is when the source reports the claim; `held_from` / `held_until` (with "
+        "their precision) or `held_from_event` / `held_until_event` (a life-cycle step) are "
+        "when the holder held it. A claim with none of them is attested held on its `as_of` "
+        "date.",
         "",
     ]
     for t in TABLES:
