@@ -35,12 +35,18 @@ query endpoint                         Graph Store
 Credentials come from the environment (``TRILAT_KG_USER`` and ``TRILAT_KG_PASSWORD``) or
 a netrc file (``$NETRC`` or ``~/.netrc``, the entry for the store's host), never from the
 command line (where ``ps`` and the shell history would show them); they are sent only to
-the store's origin (cross-origin redirects are refused) and scrubbed from any message. The
-verification queries carry them only when the query endpoint has that same origin (a
-query endpoint elsewhere gets its own netrc entry, or nothing).
+the store's origin (scheme, host and port; cross-origin redirects are refused) and
+scrubbed from any message. The verification queries carry them only when the query
+endpoint has that same origin: a query endpoint elsewhere, even on another port of the same
+host (which a netrc entry, keyed by host alone, cannot tell apart), gets no credentials.
 
-Concurrent pushes to one store from one machine take turns: an advisory lock file per
-store URL in the temporary folder (``fcntl.flock``, where the platform has it).
+Concurrent pushes to one store by one user take turns: an advisory lock (``fcntl.flock``,
+where the platform has it) on a file per store URL in a folder only that user can write,
+``$XDG_RUNTIME_DIR/trilat-kg`` or else ``$XDG_CACHE_HOME/trilat-kg`` (``~/.cache``). The
+folder must be the user's own, not a symbolic link and not writable by others, and the
+lock file is opened without following a link (``O_NOFOLLOW``); a planted link, folder or
+other non-file there is refused (:class:`~trilat_kg.errors.LocalIOError`, exit 4), never
+written through.
 """
 
 from __future__ import annotations
@@ -49,15 +55,15 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 import sys
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import RemoteError, UsageError
+from .errors import LocalIOError, RemoteError, UsageError
 from .remote import (
     REMOTE_TIMEOUT,
     Credentials,
@@ -147,9 +153,7 @@ def _store_lock(store: str, timeout: float) -> Iterator[None]:
     except ImportError:  # pragma: no cover - Windows: no lock, PUT stays idempotent
         yield
         return
-    digest = hashlib.sha256(store.encode("utf-8")).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"trilat-kg-push-{digest}.lock"
-    with open(path, "a+b") as handle:
+    with os.fdopen(_open_lock(lock_path(store)), "r+b") as handle:
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -164,6 +168,60 @@ def _store_lock(store: str, timeout: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def lock_folder() -> Path:
+    """The user's own folder for lock files, created ``0700``; LocalIOError when unsafe."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    cache = os.environ.get("XDG_CACHE_HOME")
+    if runtime and os.path.isabs(runtime):
+        base = Path(runtime)
+    elif cache and os.path.isabs(cache):
+        base = Path(cache)
+    else:
+        base = Path.home() / ".cache"
+    folder = base / "trilat-kg"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        raise LocalIOError(f"{folder}: cannot make the lock folder: "
+                           f"{exc.strerror or exc}") from None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise LocalIOError(f"{folder}: the lock folder is not a folder (a symbolic link or "
+                           "a file is there); refused")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise LocalIOError(f"{folder}: the lock folder belongs to another user; refused")
+    if info.st_mode & 0o022:
+        raise LocalIOError(f"{folder}: the lock folder is writable by others; refused "
+                           "(chmod 700 it)")
+    return folder
+
+
+def lock_path(store: str) -> Path:
+    """Where the lock of pushes to ``store`` lives (see the module docstring)."""
+    digest = hashlib.sha256(store.encode("utf-8")).hexdigest()[:16]
+    return lock_folder() / f"push-{digest}.lock"
+
+
+def _open_lock(path: Path) -> int:
+    """Open (create) the lock file without following a link; refuse anything but a file."""
+    flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NONBLOCK", 0))
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        if os.path.islink(path):
+            why = "is a symbolic link"
+        elif os.path.isdir(path):
+            why = "is a folder"
+        else:
+            why = exc.strerror or str(exc)
+        raise LocalIOError(f"{path}: lock file {why}; refused") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LocalIOError(f"{path}: lock file is not a regular file; refused")
+    return fd
 
 
 def _graphs(extra: Sequence[Path | str], prefix: str | None) -> list[tuple[str, bytes, int]]:
@@ -218,9 +276,9 @@ def push(
         raise UsageError(f"invalid --graph-prefix IRI {graph_prefix!r}")
     graphs = _graphs(extra, graph_prefix)
     credentials = credentials_for(store)
-    # Credentials go to the store's origin only: a query endpoint elsewhere gets its own.
-    query_credentials = credentials if same_origin(endpoint, store) else \
-        _netrc_credentials(endpoint)
+    # Credentials go to the store's origin only: a query endpoint elsewhere gets none (a
+    # netrc entry names a host, not a port, so it cannot say which origin it was meant for).
+    query_credentials = credentials if same_origin(endpoint, store) else None
     done: dict[str, int] = {}
     with _store_lock(store, timeout * (retries + 1) * (max(1, len(graphs)) + 2)):
         if graphs:
