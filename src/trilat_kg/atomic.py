@@ -11,8 +11,10 @@ trilat-kg therefore goes through :func:`write_atomic`:
    (same file system, so the rename is atomic), which is flushed and ``fsync``-ed;
 3. ``os.replace`` puts it in place and the folder is ``fsync``-ed so the rename survives a
    crash;
-4. on any failure, ``KeyboardInterrupt`` included, the temporary file is removed and the
-   target is left exactly as it was.
+4. on any failure, ``KeyboardInterrupt`` included (and SIGTERM or SIGHUP, which the
+   command line turns into one, see :mod:`trilat_kg.signals`), the temporary file is
+   removed and the target is left exactly as it was. Those signals are held back while the
+   temporary file is created and named, so none can arrive between the two and orphan it.
 
 Temporary files orphaned by a killed run (SIGKILL cannot be caught) are removed by the next
 write to the same target once they are older than :data:`STALE_AFTER` seconds.
@@ -31,7 +33,7 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -144,6 +146,23 @@ def _emit(fh: BinaryIO, data: bytes | Writer) -> None:
         fh.write(data)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back SIGINT, SIGTERM and SIGHUP for the block (delivered when it ends)."""
+    import signal
+
+    held = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - no sigmask here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def write_atomic(path: Path, data: bytes | Writer, *, follow_symlinks: bool = False) -> None:
     """Write ``data`` (bytes, or a callable that writes to a binary file) to ``path`` atomically.
 
@@ -167,12 +186,12 @@ def write_atomic(path: Path, data: bytes | Writer, *, follow_symlinks: bool = Fa
 
     folder = target.parent
     _clean_stale(folder, target.name)
+    tmp: Path | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise _io_error(target, exc) from exc
-    tmp = Path(tmp_name)
-    try:
+        with _signals_held():
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                            dir=folder)
+            tmp = Path(tmp_name)
         with os.fdopen(fd, "wb") as fh:
             _emit(fh, data)
             fh.flush()
@@ -186,8 +205,9 @@ def write_atomic(path: Path, data: bytes | Writer, *, follow_symlinks: bool = Fa
         os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         if isinstance(exc, OSError):
             raise _io_error(target, exc) from exc
         raise

@@ -27,6 +27,7 @@ Exit codes:
   4    local I/O error (missing file, directory, permission, disk)
   130  interrupted (Ctrl-C)
   141  stdout closed early (e.g. piped into head); nothing is printed
+  143  terminated (SIGTERM; 129 for SIGHUP); temporary files removed
 """
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
@@ -65,12 +66,40 @@ class TrilatGroup(click.Group):
                 traceback.print_exc()
             _error(str(exc))
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            _error("interrupted")
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            ctx.exit(_interrupted(exc))
         except BrokenPipeError:
             _silence_stdout()
             ctx.exit(141)
+        except OSError as exc:  # an output the library did not wrap (stdout on a full disk)
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            _error(_os_error(exc))
+            _silence_stdout()
+            ctx.exit(4)
+
+
+def _interrupted(exc: BaseException) -> int:
+    """Say why the command stopped (Ctrl-C, SIGTERM, SIGHUP); return its exit code."""
+    from .signals import Terminated
+
+    if isinstance(exc, Terminated):
+        _error(f"terminated ({exc.name})")
+        return exc.exit_code
+    _error("interrupted")
+    return 130
+
+
+def _os_error(exc: OSError) -> str:
+    """One line for an OSError: the file it names (standard output when none) and why."""
+    import errno
+
+    where = exc.filename if exc.filename is not None else "standard output"
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return f"no space left on device: {where}"
+    return f"{where}: {exc.strerror or exc}"
 
 
 def _silence_stdout() -> None:
@@ -84,7 +113,9 @@ def _silence_stdout() -> None:
 
 def _data_option(func: Any) -> Any:
     return click.option(
-        "--data", "data", multiple=True, type=click.Path(path_type=Path, dir_okay=True),
+        "--data", "data", multiple=True,
+        # readable=False: the loader says "FILE: permission denied" (exit 4), not click (2)
+        type=click.Path(path_type=Path, dir_okay=True, readable=False),
         metavar="FILE",
         help="Merge your own RDF file (.ttl .nt .nq .trig .jsonld) into the graph "
              "https://w3id.org/trilat-kg/graphs/user. Repeatable.",
@@ -124,9 +155,17 @@ def _emit(text: str) -> None:
     accepted, so a closed pipe (``| head``) would go unnoticed and the exit code be wrong.
     """
     step = 1 << 16
-    for start in range(0, len(text), step):
-        sys.stdout.write(text[start:start + step])
-    sys.stdout.flush()
+    try:
+        for start in range(0, len(text), step):
+            sys.stdout.write(text[start:start + step])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # a full disk or device (> /dev/full): exit 4, one line
+        from .errors import LocalIOError
+
+        _silence_stdout()  # the unwritten rest must not fail again at exit
+        raise LocalIOError(_os_error(exc)) from exc
 
 
 def _render(result: Any, fmt: str | None, *, store: Any = None, lang: str | None = None,
@@ -292,7 +331,8 @@ def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
 @click.option("--endpoint", metavar="URL",
               help="Run on this remote SPARQL endpoint instead of the embedded dataset.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
-              help="Total deadline of a remote call, in seconds.")
+              help="Deadline of the query, in seconds: the local evaluation (past it, exit "
+                   "1) or the whole remote call (exit 3).")
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Return at most this many rows.")
 @click.option("--allow-service", is_flag=True,
@@ -324,8 +364,10 @@ def query(name: str, params: Sequence[str], fmt: str | None, lang: str,
 @_data_option
 @click.option("--limit", type=click.IntRange(min=0), default=None,
               help="Return at most this many rows.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Deadline of the query, in seconds (past it, exit 1).")
 def sparql(query_file: str, fmt: str | None, lang: str, data: Sequence[Path],
-           limit: int | None) -> None:
+           limit: int | None, timeout: float) -> None:
     """Run a read-only SPARQL query from QUERY_FILE (or stdin) on the dataset.
 
     Updates, SERVICE, FROM / FROM NAMED and LOAD are refused. The default graph is the
@@ -342,8 +384,8 @@ def sparql(query_file: str, fmt: str | None, lang: str, data: Sequence[Path],
 
     check_read_only(text, source)  # before the data is loaded, as run_sparql does
     store = load_store(tuple(data))
-    _render(run_sparql(text, store=store, source=source, limit=limit), fmt, store=store,
-            lang=lang)
+    _render(run_sparql(text, store=store, source=source, limit=limit, timeout=timeout), fmt,
+            store=store, lang=lang)
 
 
 @cli.command()
@@ -559,7 +601,13 @@ def links_check(endpoint: str | None, data: Sequence[Path], timeout: float,
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``trilat-kg`` script."""
+    """Entry point of the ``trilat-kg`` script.
+
+    SIGTERM and SIGHUP stop a command as Ctrl-C does (clean-up runs), exit 128 + N.
+    """
+    from .signals import install
+
+    install()
     try:
         code: Any = 0
         try:
@@ -570,9 +618,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:
         _silence_stdout()
         code = 141
-    except KeyboardInterrupt:
-        _error("interrupted")
-        code = 130
+    except KeyboardInterrupt as exc:
+        code = _interrupted(exc)
+    except OSError as exc:  # the last flush of stdout, on a full device
+        _error(_os_error(exc))
+        _silence_stdout()
+        code = 4
     sys.exit(code)
 
 

@@ -78,7 +78,11 @@ _VALIDATORS: dict[str, re.Pattern[str]] = {
     "gYearMonth": re.compile(r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d{2}:\d{2})?\Z"),
     "string": re.compile(r".*\Z", re.DOTALL),
 }
-_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?\Z")
+# XSD lexical forms are ASCII: without re.ASCII, \d would take Arabic-Indic or full-width
+# digits (٢٠٢٤-٠١-٠١), which the engine then cannot compare, and a filter would drop out.
+_VALIDATORS = {name: re.compile(rx.pattern, (rx.flags & ~re.UNICODE) | re.ASCII)
+               for name, rx in _VALIDATORS.items()}
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(Z|[+-]\d{2}:\d{2})?\Z", re.ASCII)
 
 
 class _Record:
@@ -417,6 +421,10 @@ def make_term(param: Param, value: str, slug: str = "query", *,
     where = f"parameter {param.name!r} of {slug!r}"
     if not isinstance(value, str):
         raise UsageError(f"{where}: value must be text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # argv bytes that were not UTF-8 (surrogateescape)
+        raise UsageError(f"{where}: not valid UTF-8 at character {exc.start + 1}") from None
     if param.kind == "iri":
         if resolver is not None:
             return IRI(resolver.resolve(value, where))
@@ -476,8 +484,10 @@ def run_query(
     Parameters are validated first; then the dataset (merged with ``extra``) is loaded,
     unless a ``store`` is passed in (a notebook can load once and query many times).
     A query that federates with ``SERVICE`` is refused (UsageError) unless
-    ``allow_service``: running it sends requests to the services it names. Locally the
-    federated call runs within ``timeout`` (pyoxigraph has no HTTP timeout of its own).
+    ``allow_service``: running it sends requests to the services it names. ``timeout``
+    (seconds) is the total deadline of a remote call, and locally the query's deadline
+    (:class:`~trilat_kg.deadline.DeadlineExceeded`, exit 1; a federated call past it is a
+    RemoteError), since pyoxigraph has no timeout of its own.
     """
     query = name if isinstance(name, CannedQuery) else get_query(name)
     if resolver is None:
@@ -509,43 +519,29 @@ def run_query(
         store = load_store(extra)
     substitutions = {ox.Variable(var): _to_oxigraph(term) for var, term in bound.items()}
     if services:
-        return _with_deadline(
+        return _federated(
             lambda: execute(store, query.text, substitutions=substitutions,
-                            source=str(query.path), limit=limit),
+                            source=str(query.path), limit=limit, timeout=timeout),
             timeout, f"SERVICE <{services[0]}>")
     return execute(store, query.text, substitutions=substitutions, source=str(query.path),
-                   limit=limit)
+                   limit=limit, timeout=timeout)
 
 
-def _with_deadline(call: Any, timeout: float, what: str) -> QueryResult:
-    """Run ``call`` in a worker thread; RemoteError when it is not done within ``timeout``.
+def _federated(call: Any, timeout: float, what: str) -> QueryResult:
+    """Run a federated ``call`` (which keeps ``timeout``); its failures are remote failures.
 
-    pyoxigraph makes SERVICE requests from Rust with no timeout, so the only bound is to
-    stop waiting: the worker is a daemon thread, abandoned (the process exits soon after).
+    pyoxigraph makes SERVICE requests from Rust with no timeout, so the only bound is the
+    query's deadline (:mod:`trilat_kg.deadline`): past it, the wait stops.
     """
-    import threading
-
+    from .deadline import DeadlineExceeded
     from .errors import RemoteError
 
-    outcome: dict[str, Any] = {}
-
-    def worker() -> None:
-        try:
-            outcome["result"] = call()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=worker, name="trilat-kg-service", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise RemoteError(f"{what}: timed out after {timeout:g} s")
-    if "error" in outcome:
-        error = outcome["error"]
-        if isinstance(error, DataError):  # an evaluation error of a SERVICE call
-            raise RemoteError(f"{what}: {error}") from error
-        raise error
-    return outcome["result"]  # type: ignore[no-any-return]
+    try:
+        return call()  # type: ignore[no-any-return]
+    except DeadlineExceeded as exc:
+        raise RemoteError(f"{what}: timed out after {timeout:g} s") from exc
+    except DataError as exc:  # an evaluation error of a SERVICE call
+        raise RemoteError(f"{what}: {exc}") from exc
 
 
 def _to_oxigraph(term: Term) -> Any:

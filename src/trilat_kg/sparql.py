@@ -14,6 +14,11 @@ it cannot match is read one character at a time, which only ever exposes more wo
 
 The default graph of a query is the union of all named graphs; ``GRAPH`` clauses see each
 named graph (``https://w3id.org/trilat-kg/graphs/essay``, ``.../external``, ...).
+
+Every local query runs under a deadline (:mod:`trilat_kg.deadline`: 60 s unless told,
+interruptible by Ctrl-C), and a user's text nested deeper than :data:`MAX_NESTING` levels
+(groups, parentheses, blank-node brackets, chains of ``!``) is refused before it runs: the
+engine recurses once per level, and a few thousand levels would overflow its stack.
 """
 
 from __future__ import annotations
@@ -23,13 +28,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .deadline import DEFAULT_TIMEOUT
 from .errors import DataError, UsageError
 from .results import QueryResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
-__all__ = ["FORBIDDEN", "Token", "check_read_only", "execute", "run_sparql", "tokenize"]
+__all__ = ["FORBIDDEN", "MAX_NESTING", "Token", "check_nesting", "check_read_only", "execute",
+           "run_sparql", "tokenize"]
+
+#: Deepest nesting of ``{ }``, ``( )``, ``[ ]`` and ``!`` accepted in a user's query.
+MAX_NESTING = 500
+_OPEN = {"{": "}", "(": ")", "[": "]"}
+_CLOSE = {"}", ")", "]"}
 
 #: Bare keywords refused in a user query, with the reason given to the user.
 FORBIDDEN: dict[str, str] = {
@@ -107,6 +119,29 @@ def check_read_only(text: str, source: str = "query") -> None:
             raise UsageError(f"{source}:{line}: refused {reason}; queries are read-only")
 
 
+def check_nesting(text: str, source: str = "query", limit: int = MAX_NESTING) -> None:
+    """Raise UsageError if the query nests deeper than ``limit`` levels; say where.
+
+    Counted on tokens (a brace in a string, IRI or comment is not a level): each open
+    ``{``, ``(`` or ``[`` is a level, and so is each ``!`` of a chain (``!!!x``).
+    """
+    depth = 0
+    bangs = 0
+    for token in tokenize(text):
+        if token.kind != "punct":
+            bangs = 0
+            continue
+        if token.text in _OPEN:
+            depth += 1
+        elif token.text in _CLOSE:
+            depth = max(0, depth - 1)
+        bangs = bangs + 1 if token.text == "!" else 0
+        if depth + bangs > limit:
+            line = text.count("\n", 0, token.start) + 1
+            raise UsageError(f"{source}:{line}: query nested more than {limit} levels deep "
+                             "(refused: the engine would run out of stack)")
+
+
 def run_sparql(
     text: str,
     *,
@@ -114,17 +149,21 @@ def run_sparql(
     store: pyoxigraph.Store | None = None,
     source: str = "query",
     limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> QueryResult:
     """Run an ad-hoc read-only query on the dataset (merged with ``extra`` files).
 
     The text is checked before the data is even loaded, so a refused query costs nothing.
+    The query runs within ``timeout`` seconds (``None``: no deadline); past it,
+    :class:`~trilat_kg.deadline.DeadlineExceeded` (a DataError, exit 1).
     """
     check_read_only(text, source)
+    check_nesting(text, source)
     if store is None:
         from .store import load_store
 
         store = load_store(extra)
-    return execute(store, text, source=source, limit=limit)
+    return execute(store, text, source=source, limit=limit, timeout=timeout)
 
 
 def execute(
@@ -134,25 +173,31 @@ def execute(
     substitutions: dict[Any, Any] | None = None,
     source: str = "query",
     limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> QueryResult:
     """Run a query on the embedded store (default graph = union of the named graphs).
 
-    Callers check the text first (:func:`check_read_only`) or run a vetted canned query.
+    Callers check the text first (:func:`check_read_only`, :func:`check_nesting`) or run a
+    vetted canned query. The query is evaluated in a worker thread within ``timeout``
+    seconds (see :mod:`trilat_kg.deadline`; ``None``: no deadline).
     """
     import itertools
 
     import pyoxigraph as ox
 
+    from .deadline import run_with_deadline
     from .results import from_oxigraph, oxigraph_rows
 
-    try:
-        answer = store.query(text,
-                             substitutions=substitutions or None)
+    def evaluate() -> QueryResult:
+        answer = store.query(text, substitutions=substitutions or None)
         if limit is not None and isinstance(answer, ox.QuerySolutions):
             variables = [v.value for v in answer.variables]
             rows = oxigraph_rows(itertools.islice(answer, limit), len(variables))
             return QueryResult(variables, rows)
         return from_oxigraph(answer)
+
+    try:
+        return run_with_deadline(evaluate, timeout, source)
     except SyntaxError as exc:
         raise _query_syntax_error(source, exc) from exc
     except OSError as exc:  # evaluation errors (pyoxigraph raises OSError for them)
