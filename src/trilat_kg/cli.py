@@ -187,11 +187,18 @@ def _render(result: Any, fmt: str | None, *, store: Any = None, lang: str | None
 @click.version_option(package_name="trilat-kg", prog_name="trilat-kg",
                       message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show a traceback with errors.")
-def cli(debug: bool) -> None:
+@click.option("--max-bytes", "max_bytes", type=click.IntRange(min=0), default=1 << 30,
+              show_default=True, metavar="N",
+              help="Refuse any input file (--data, and FIFOs or devices, read up to the limit) "
+                   "larger than N bytes, before parsing it.")
+def cli(debug: bool, max_bytes: int) -> None:
     """trilat-kg: validate, query and export the U.S.-Japan-ROK trilateral security
     cooperation knowledge graph. Nothing is fetched from the network unless you pass
     --endpoint."""
+    from .loader import set_max_bytes
+
     _configure_logging(debug)
+    set_max_bytes(max_bytes)
 
 
 class _OneLineHandler(logging.Handler):

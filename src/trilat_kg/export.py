@@ -374,7 +374,11 @@ def export_dataset(
                              default_graph=default_graph, jsonld_context=jsonld_context,
                              jsonld_graphs=jsonld_graphs)
     if to_stdout:
-        sys.stdout.buffer.write(data)
+        # In 64 KiB pieces: CPython drops the EPIPE of one large write that was partly
+        # accepted, so a closed pipe (`| head`) would go unnoticed.
+        step = 1 << 16
+        for start in range(0, len(data), step):
+            sys.stdout.buffer.write(data[start:start + step])
         sys.stdout.buffer.flush()
         return
     write_atomic(Path(out), data, follow_symlinks=follow_symlinks)  # type: ignore[arg-type]

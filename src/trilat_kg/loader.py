@@ -57,6 +57,7 @@ __all__ = [
     "ACCEPTED_SUFFIXES",
     "CONTEXT_IRI",
     "DEFAULT_MAX_BYTES",
+    "PROCESS_LIMIT",
     "USER_GRAPH",
     "context_document",
     "load_file_into",
@@ -66,11 +67,52 @@ __all__ = [
     "parse_triples",
     "read_file",
     "read_triples",
+    "set_max_bytes",
 ]
 
 #: The default limit on one input file, in bytes (1 GiB), checked before parsing; a FIFO or
 #: a device is read up to the limit and refused beyond it. ``None`` means no limit.
 DEFAULT_MAX_BYTES = 1 << 30
+
+
+class _ProcessLimit:
+    """Marks "the process-wide limit" as a default argument (see :func:`set_max_bytes`)."""
+
+    def __repr__(self) -> str:
+        return "PROCESS_LIMIT"
+
+
+#: Default of every ``max_bytes`` argument: the limit set by :func:`set_max_bytes`.
+PROCESS_LIMIT: Any = _ProcessLimit()
+#: The environment variable that carries the limit to worker processes (``serve``).
+LIMIT_VARIABLE = "TRILAT_KG_MAX_BYTES"
+
+
+def _initial_limit() -> int | None:
+    text = os.environ.get(LIMIT_VARIABLE, "")
+    if text == "none":
+        return None
+    return int(text) if text.isdigit() else DEFAULT_MAX_BYTES
+
+
+_limit: int | None = _initial_limit()
+
+
+def set_max_bytes(limit: int | None) -> None:
+    """Set the byte limit of every input read afterwards in this process (``None``: none).
+
+    The CLI's ``--max-bytes`` calls it, so every command, ``serve``'s workers included, reads
+    user files under the same limit. Raises :class:`UsageError` for a negative limit.
+    """
+    global _limit
+    if limit is not None and limit < 0:
+        raise UsageError(f"--max-bytes must be 0 or more, not {limit}")
+    _limit = limit
+    os.environ[LIMIT_VARIABLE] = "none" if limit is None else str(limit)
+
+
+def _effective(max_bytes: int | None) -> int | None:
+    return _limit if max_bytes is PROCESS_LIMIT else max_bytes
 
 #: Named graph that receives the user's own files (``--data``).
 USER_GRAPH = GRAPH_BASE + "user"
@@ -111,7 +153,7 @@ def load_parts(
     *,
     root: Path | None = None,
     graphs: Iterable[str] | None = None,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> list[tuple[str, list[pyoxigraph.Quad]]]:
     """Read the dataset as written, one ``(named graph IRI, triples)`` pair per file.
 
@@ -124,8 +166,8 @@ def load_parts(
     root = root or data_root()
     parts: list[tuple[str, list[pyoxigraph.Quad]]] = []
     for name in graphs if graphs is not None else GRAPHS:
-        for path in files_for(name, root):
-            parts.append((GRAPHS[name], read_triples(path)))
+        for path in files_for(name, root):  # the dataset's own files: no byte limit
+            parts.append((GRAPHS[name], read_triples(path, max_bytes=None)))
     for path in extra:
         parts.append((USER_GRAPH, read_triples(Path(path), max_bytes=max_bytes)))
     return parts
@@ -136,7 +178,7 @@ def load_quads(
     *,
     root: Path | None = None,
     graphs: Iterable[str] | None = None,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> list[pyoxigraph.Quad]:
     """Read the dataset as written, as quads in their named graphs (see :func:`load_parts`).
 
@@ -157,7 +199,7 @@ def read_file(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> list[pyoxigraph.Quad]:
     """Parse one file by the rules of this module; every quad is put in ``graph``.
 
@@ -172,7 +214,7 @@ def read_file(
             for q in read_triples(path, max_bytes=max_bytes)]
 
 
-def read_triples(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> list[pyoxigraph.Quad]:
+def read_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> list[pyoxigraph.Quad]:
     """Parse one file by the rules of this module; its triples as default-graph quads."""
     path = Path(path)
     _check_file(path, max_bytes)
@@ -185,7 +227,7 @@ def load_file_into(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> None:
     """Read one file by the rules of :func:`read_file` into ``graph`` and the default graph.
 
@@ -293,6 +335,7 @@ def parse_triples(raw: bytes, fmt_name: str, where: str) -> list[pyoxigraph.Quad
 
 
 def _check_file(path: Path, max_bytes: int | None) -> None:
+    max_bytes = _effective(max_bytes)
     try:
         info = path.stat()
     except OSError as exc:
@@ -306,6 +349,7 @@ def _check_file(path: Path, max_bytes: int | None) -> None:
 
 
 def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
+    max_bytes = _effective(max_bytes)
     try:
         with path.open("rb") as handle:
             raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
@@ -355,7 +399,13 @@ def _jsonld_input(text: str, where: str) -> bytes:
     except RecursionError as exc:
         raise DataError(f"{where}: nested too deeply") from exc
     doc = _localise(doc, where, depth=0)
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    try:
+        return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # "\ud800" decodes to a lone surrogate
+        code = ord(exc.object[exc.start])
+        raise DataError(f"{where}{_line_of(text, json.dumps(chr(code))[1:-1])}: lone "
+                        f"surrogate U+{code:04X} in a JSON string (not a Unicode character)") \
+            from exc
 
 
 def _localise(value: Any, where: str, depth: int, inside_context: bool = False) -> Any:

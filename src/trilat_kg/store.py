@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from .loader import (
     ACCEPTED_SUFFIXES,
-    DEFAULT_MAX_BYTES,
+    PROCESS_LIMIT,
     USER_GRAPH,
     load_file_into,
     load_quads,
@@ -38,7 +38,7 @@ def load_store(
     extra: Sequence[Path | str] = (),
     *,
     root: Path | None = None,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> pyoxigraph.Store:
     """Return an in-memory store of the dataset: named graphs, and their merge as default.
 
@@ -73,7 +73,7 @@ def load_file(
     path: Path,
     graph: pyoxigraph.NamedNode,
     *,
-    max_bytes: int | None = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = PROCESS_LIMIT,
 ) -> None:
     """Parse one file by the loader's rules into ``graph`` of ``store`` (not the default graph)."""
     store.extend(read_file(Path(path), graph, max_bytes=max_bytes))
