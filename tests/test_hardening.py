@@ -73,6 +73,20 @@ def big_nt(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---------------------------------------------------------------- row 39: credentials
 
 
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A loopback test server that keeps a client's dropped connection off stderr.
+
+    ``socketserver`` prints the traceback of a connection the client closed early (the CLI
+    under test may do so by design) to ``sys.stderr``, which the CLI runner captures as the
+    command's own output.
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        return None
+
 class _Origin(http.server.BaseHTTPRequestHandler):
     """A Graph Store (PUT) and query endpoint (POST) that logs each request's Authorization."""
 
@@ -130,7 +144,7 @@ def two_origins() -> Iterator[tuple[int, int]]:
     """Two loopback servers sharing one store: same host, two ports (two origins)."""
     _Origin.graphs.clear()
     _Origin.seen.clear()
-    servers = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Origin) for _ in range(2)]
+    servers = [_QuietServer(("127.0.0.1", 0), _Origin) for _ in range(2)]
     for server in servers:
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -229,6 +229,20 @@ def test_underivable_store_url_asks_for_store() -> None:
 # ---------------------------------------------------------------- a fake Graph Store
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """A loopback test server that keeps a client's dropped connection off stderr.
+
+    ``socketserver`` prints the traceback of a connection the client closed early (the CLI
+    under test may do so by design) to ``sys.stderr``, which the CLI runner captures as the
+    command's own output.
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        return None
+
+
 class _Store(http.server.BaseHTTPRequestHandler):
     """``/<mode>/data?graph=IRI`` takes PUTs, ``/<mode>/query`` answers COUNT queries."""
 
@@ -314,7 +328,7 @@ def fake_store() -> Iterator[str]:
     _Store.asks.clear()
     _Store.query_auth.clear()
     _Store.max_in_flight = 0
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+    server = _QuietServer(("127.0.0.1", 0), _Store)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -403,7 +417,7 @@ def test_401_without_credentials_says_how_to_give_them(fake_store: str) -> None:
 
 def test_credentials_go_to_the_store_origin_only(fake_store: str) -> None:
     """--store on one origin, --endpoint on another: the queries carry no credentials."""
-    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+    other = _QuietServer(("127.0.0.1", 0), _Store)
     other.daemon_threads = True
     threading.Thread(target=other.serve_forever, daemon=True).start()
     try:
@@ -602,7 +616,7 @@ def digest_store() -> Iterator[Callable[..., str]]:
     def start(offers: list[str], bare_to_basic: bool = False) -> str:
         _DigestStore.offers = offers
         _DigestStore.bare_to_basic = bare_to_basic
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _DigestStore)
+        server = _QuietServer(("127.0.0.1", 0), _DigestStore)
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
