@@ -551,3 +551,27 @@ def test_max_bytes_limits_user_files_not_the_dataset(tmp_path: Path) -> None:
                               "10 bytes\n")
     assert runner.invoke(cli, ["--max-bytes", "10", "stats"]).exit_code == 0
     assert runner.invoke(cli, ["stats", "--data", str(mine)]).exit_code == 0
+
+
+def test_out_of_memory_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    """Case 9: memory running out anywhere (parser, rdflib, the SHACL engine) is one line
+    naming the --data files, exit 4, never a MemoryError traceback or an empty message.
+
+    Provoked in a subprocess whose SHACL engine raises MemoryError, as it does under an
+    address-space limit (a real limit makes this test take minutes)."""
+    import subprocess
+    import sys
+
+    mine = tmp_path / "mine.ttl"
+    mine.write_text('<http://ex/a> <http://ex/p> "x" .\n', encoding="utf-8")
+    code = ("import sys, trilat_kg.validation as v\n"
+            "def boom(*a, **k):\n    raise MemoryError\n"
+            "v._engine = lambda name: (name, boom)\n"
+            "from trilat_kg.cli import main\nmain(sys.argv[1:])\n")
+    done = subprocess.run([sys.executable, "-c", code, "validate", "--data", str(mine)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr == (f"trilat-kg: error: out of memory: the dataset with {mine} does not "
+                           "fit in the memory this process may use (give smaller files, or more "
+                           "memory)\n")

@@ -71,6 +71,13 @@ class TrilatGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             ctx.exit(141)
+        except MemoryError:
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            _error(_out_of_memory(sys.argv[1:]))
+            ctx.exit(4)
         except OSError as exc:  # an output the library did not wrap (stdout on a full disk)
             if debug:
                 import traceback
@@ -79,6 +86,15 @@ class TrilatGroup(click.Group):
             _error(_os_error(exc))
             _silence_stdout()
             ctx.exit(4)
+
+
+def _out_of_memory(args: Sequence[str]) -> str:
+    """One line for a MemoryError, naming the --data files the command was given."""
+    files = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--data"]
+    files += [arg.split("=", 1)[1] for arg in args if arg.startswith("--data=")]
+    named = f" with {', '.join(files)}" if files else ""
+    return (f"out of memory: the dataset{named} does not fit in the memory this process may "
+            "use (give smaller files, or more memory)")
 
 
 def _interrupted(exc: BaseException) -> int:
