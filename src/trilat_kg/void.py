@@ -76,7 +76,8 @@ def render_readme_counts(stats: Stats) -> str:
     """The README's counts: triples per named graph, then entities per class (most first)."""
     graphs = ", ".join(f"{g.rsplit('/', 1)[-1]} {n:,}" for g, n in sorted(stats.graphs.items()))
     lines = [README_BEGIN,
-             f"Triples by named graph: {graphs}; {stats.triples:,} distinct triples in all.", "",
+             f"Triples by named graph: {graphs}; {stats.triples:,} distinct triples in all "
+             "(the metadata graph, which describes the dataset, comes on top).", "",
              "| class | entities |", "|---|---|"]
     for cls, n in sorted(stats.class_entities.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"| `{_short(cls)}` | {n:,} |")
