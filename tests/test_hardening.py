@@ -575,3 +575,23 @@ def test_out_of_memory_is_one_line_naming_the_file(tmp_path: Path) -> None:
     assert done.stderr == (f"trilat-kg: error: out of memory: the dataset with {mine} does not "
                            "fit in the memory this process may use (give smaller files, or more "
                            "memory)\n")
+
+
+def test_a_20_mb_literal_is_one_line_in_every_command(tmp_path: Path) -> None:
+    """Case 9: one 20 MB literal. The parser refuses a term over 16 MiB; every command says so
+    in one line naming the file, exit 1 (it gave a MemoryError traceback)."""
+    from click.testing import CliRunner
+
+    from trilat_kg.cli import cli
+
+    huge = tmp_path / "huge.ttl"
+    huge.write_text('<http://ex/a> <http://ex/p> "' + "x" * 20_000_000 + '" .\n',
+                    encoding="utf-8")
+    runner = CliRunner()
+    for args in (["stats"], ["validate"], ["export", "--format", "nt", "-o",
+                                           str(tmp_path / "out.nt")]):
+        result = runner.invoke(cli, [*args, "--data", str(huge)])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.stderr == (f"trilat-kg: error: {huge}: a single literal or IRI longer "
+                                 "than 16 MiB, which the parser refuses\n")
+    assert not (tmp_path / "out.nt").exists()

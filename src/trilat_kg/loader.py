@@ -267,6 +267,8 @@ def load_file_into(
         store.bulk_load(raw, format=fmt, to_graph=ox.DefaultGraph())
     except SyntaxError as exc:
         raise _syntax_error(where, exc) from exc
+    except MemoryError as exc:
+        raise _memory_error(where, exc, len(raw)) from exc
 
 
 def parse_bytes(
@@ -317,7 +319,7 @@ def parse_triples(raw: bytes, fmt_name: str, where: str) -> list[pyoxigraph.Quad
         raise DataError(f"{where}: cannot parse as {fmt_name}: {' '.join(str(exc).split())}") \
             from exc
     except MemoryError as exc:
-        raise LocalIOError(f"{where}: out of memory while reading {len(raw)} bytes") from exc
+        raise _memory_error(where, exc, len(raw)) from exc
     if not parsed:
         raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
     if fmt_name in ("TURTLE", "N_TRIPLES"):
@@ -476,6 +478,18 @@ def _line_of(text: str, needle: str) -> str:
         return ""
     at = text.find(needle)
     return f":{text.count(chr(10), 0, at) + 1}" if at >= 0 else ""
+
+
+def _memory_error(where: str, exc: MemoryError, size: int) -> DataError | LocalIOError:
+    """One line for a MemoryError while parsing: the parser's own limit on one term (a literal
+    or IRI over 16 MiB, exit 1), or memory running out (exit 4)."""
+    message = str(exc)
+    if "buffer maximal size" in message:
+        limit = re.search(r"(\d+)", message)
+        cap = f"{int(limit.group(1)) // (1 << 20)} MiB" if limit else "the parser's limit"
+        return DataError(f"{where}: a single literal or IRI longer than {cap}, which the "
+                         "parser refuses")
+    return LocalIOError(f"{where}: out of memory while reading {size} bytes")
 
 
 def _syntax_error(where: str, exc: SyntaxError) -> DataError:
