@@ -364,7 +364,7 @@ def test_missing_folder_fails_before_any_work(
     def must_not_run(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("the dataset was loaded although the target is unusable")
 
-    monkeypatch.setattr(export_mod, "serialize_dataset", must_not_run)
+    monkeypatch.setattr(export_mod, "write_dataset", must_not_run)
     missing = tmp_path / "missing" / "out.nt"
     with pytest.raises(LocalIOError, match="missing"):
         export_dataset("nt", missing)
@@ -372,7 +372,7 @@ def test_missing_folder_fails_before_any_work(
 
 
 def test_target_that_is_a_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export_mod, "serialize_dataset", lambda *a, **k: b"")
+    monkeypatch.setattr(export_mod, "write_dataset", lambda *a, **k: None)
     folder = tmp_path / "out.nt"
     folder.mkdir()
     with pytest.raises(LocalIOError, match="directory"):
@@ -501,13 +501,20 @@ def test_sigint_during_export_leaves_target_unchanged(target: Path) -> None:
         import trilat_kg.export as ex
         real_write = ex.write_atomic
         def slow_write(path, data, **kw):
-            def writer(fh):
-                for i in range(0, len(data), 2048):
-                    fh.write(data[i:i + 2048])
-                    if i == 2048 * 4:
-                        print("writing", flush=True)
-                    time.sleep(0.005)
-            real_write(path, writer, **kw)
+            class Slow:
+                def __init__(self, fh):
+                    self.fh, self.pieces = fh, 0
+                def write(self, chunk):
+                    for i in range(0, len(chunk), 2048):
+                        self.fh.write(chunk[i:i + 2048])
+                        self.pieces += 1
+                        if self.pieces == 4:
+                            print("writing", flush=True)
+                        time.sleep(0.005)
+                    return len(chunk)
+                def flush(self):
+                    self.fh.flush()
+            real_write(path, lambda fh: data(Slow(fh)), **kw)
         ex.write_atomic = slow_write
         ex.export_dataset("nt", Path({str(target)!r}))
         """

@@ -39,7 +39,7 @@ from typing import BinaryIO
 
 from .errors import LocalIOError
 
-__all__ = ["STALE_AFTER", "check_target", "write_atomic"]
+__all__ = ["STALE_AFTER", "check_target", "is_device", "write_atomic"]
 
 #: Seconds after which a leftover ``.NAME.*.tmp`` beside the target counts as orphaned.
 #: Generous, so that a concurrent run still writing its temporary file is never touched.
@@ -50,7 +50,7 @@ _NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 Writer = Callable[[BinaryIO], None]
 
 
-def _is_device(path: Path) -> bool:
+def is_device(path: Path) -> bool:
     """True for an existing character device or FIFO, which a rename cannot replace."""
     try:
         mode = os.stat(path).st_mode
@@ -78,7 +78,7 @@ def check_target(path: Path, *, follow_symlinks: bool = False) -> Path:
                 )
             path = Path(os.path.realpath(path))
         path = path.absolute()
-        if _is_device(path):
+        if is_device(path):
             return path
         folder = path.parent
         if not folder.exists():
@@ -176,7 +176,7 @@ def write_atomic(path: Path, data: bytes | Writer, *, follow_symlinks: bool = Fa
     ``data`` is called, and for a full disk ("no space left on device: PATH").
     """
     target = check_target(path, follow_symlinks=follow_symlinks)
-    if _is_device(target):
+    if is_device(target):
         try:
             with open(target, "wb") as fh:
                 _emit(fh, data)

@@ -16,30 +16,57 @@ What every format holds:
   default graph sees the same triples. ``default_graph=False`` leaves the merge out.
 * **JSON-LD** is self-contained: its ``@context`` is inline (prefix definitions only), and
   every IRI is written as a compact IRI of those prefixes or in full, so rdflib, pyld and
-  Jena RIOT read it offline with the same triples as the Turtle export.
+  Jena RIOT read it offline with the same triples as the Turtle export. A prefix whose name
+  is the scheme of an IRI in the data (``<wd:Q1>``) is left out, so no IRI can be misread.
   ``jsonld_context="reference"`` names the published context :data:`CONTEXT_IRI` instead,
-  for publishers who serve it; ``jsonld_graphs=True`` keeps the named graphs (one
-  ``@graph`` per graph).
+  for publishers who serve it; ``jsonld_graphs=True`` keeps the named graphs (an object
+  with ``@graph`` per graph; a streamed file's graph may take several with the same
+  ``@id``, which readers merge).
 * ``graphs=`` exports some named graphs only (:data:`GRAPH_NAMES`).
 
 Byte-stable: blank nodes get canonical labels (RDFC-1.0, W3C Recommendation 2024), and
 statements are written sorted, so two runs, on any machine, give the same bytes and a diff
-of two releases shows only real changes. Serialisation is pyoxigraph's. The whole output
-is built in memory before the target is touched, and reaches the disk through
-:func:`trilat_kg.atomic.write_atomic` (temporary file, fsync, rename).
+of two releases shows only real changes. Serialisation is pyoxigraph's.
+
+Large ``--data`` files are **streamed**: a plain file (Turtle or N-Triples that no loader
+rule needs to read term by term, :func:`trilat_kg.loader.plain_format`) is parsed as it is
+written, after the sorted statements of everything else, in its own order, so a 10^6-triple
+file costs about what pyoxigraph takes to parse and write it, in bounded memory. In the
+merge its triples that the rest already holds are left out; a triple the file itself
+repeats is written as often as the file has it (every RDF reader reads a set). Other user
+files are read whole and sorted with the dataset. The same inputs still give the same
+bytes.
+
+Nothing half-written is ever left: the document goes to a temporary file that is renamed
+over the target once complete (:func:`trilat_kg.atomic.write_atomic`: temporary file,
+fsync, rename), or copied to stdout or a device once complete.
 """
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
+import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .atomic import check_target, write_atomic
+from .atomic import check_target, is_device, write_atomic
 from .errors import DataError, UsageError
-from .loader import CONTEXT_IRI, USER_GRAPH, context_document, load_parts
+from .loader import (
+    CONTEXT_IRI,
+    USER_GRAPH,
+    Streamed,
+    context_document,
+    engine_errors,
+    load_parts,
+    read_triples,
+    stream_triples,
+)
 from .prefixes import KINDS, VOCABULARIES
 from .resources import GRAPHS
 
@@ -59,6 +86,7 @@ __all__ = [
     "local_context",
     "serialize",
     "serialize_dataset",
+    "write_dataset",
 ]
 
 FORMATS = ("turtle", "json-ld", "nt", "nq", "trig")
@@ -180,6 +208,13 @@ def _join(lines: list[bytes]) -> bytes:
     return b"\n".join(lines) + b"\n" if lines else b""
 
 
+def _check_options(fmt: str, jsonld_context: str) -> None:
+    _check(fmt)
+    if jsonld_context not in JSONLD_CONTEXTS:
+        raise UsageError(f"unknown JSON-LD context mode {jsonld_context!r}; "
+                         f"choose one of {', '.join(JSONLD_CONTEXTS)}")
+
+
 def serialize(
     quads: Iterable[pyoxigraph.Quad] | Parts,
     fmt: str,
@@ -195,31 +230,11 @@ def serialize(
     unknown ``fmt`` or ``jsonld_context`` and :class:`DataError` for a value no RDF syntax
     can write.
     """
-    import pyoxigraph as ox
-
-    _check(fmt)
-    if jsonld_context not in JSONLD_CONTEXTS:
-        raise UsageError(f"unknown JSON-LD context mode {jsonld_context!r}; "
-                         f"choose one of {', '.join(JSONLD_CONTEXTS)}")
-    parts = _as_parts(quads)
-    try:
-        named, merged = _lines(parts)
-        if fmt in ("nq", "trig"):
-            data = _join((merged if default_graph else []) + named)
-            if fmt == "nq":
-                return data
-            return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS),
-                                format=ox.RdfFormat.TRIG, prefixes=_used_prefixes(data))
-        if fmt == "json-ld":
-            return _jsonld(_join(named) if jsonld_graphs else _join(merged), jsonld_graphs,
-                           jsonld_context)
-        data = _join(merged)
-        if fmt == "nt":
-            return data
-        return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES),
-                            format=ox.RdfFormat.TURTLE, prefixes=_used_prefixes(data))
-    except (ValueError, UnicodeError) as exc:
-        raise DataError(f"cannot export as {fmt}: {exc}") from exc
+    _check_options(fmt, jsonld_context)
+    out = io.BytesIO()
+    _write(out, _as_parts(quads), [], fmt, default_graph=default_graph,
+           jsonld_context=jsonld_context, jsonld_graphs=jsonld_graphs)
+    return out.getvalue()
 
 
 def _as_parts(quads: Iterable[Any]) -> list[tuple[str, list[Any]]]:
@@ -239,90 +254,273 @@ def _as_parts(quads: Iterable[Any]) -> list[tuple[str, list[Any]]]:
     return list(by_graph.items())
 
 
-# ------------------------------------------------------------------------------ JSON-LD
+# ------------------------------------------------------------------------------ writing
+
+#: Quads taken from a streamed file at a time (bounded memory whatever the file's size).
+_BATCH = 2_000
 
 
-def _jsonld(lines: bytes, keep_graphs: bool, mode: str) -> bytes:
-    """JSON-LD with an inline prefix context (or the published one), compact IRIs, sorted."""
+def _write(
+    out: BinaryIO,
+    parts: Parts,
+    streams: Sequence[Streamed],
+    fmt: str,
+    *,
+    default_graph: bool,
+    jsonld_context: str,
+    jsonld_graphs: bool,
+) -> None:
+    """Write ``parts`` (held in memory) and then ``streams`` (large plain files) to ``out``.
+
+    The parts are written sorted, blank nodes relabelled by RDFC-1.0 (:func:`_lines`). Each
+    streamed file follows, in its own order, parsed as it is written: in the merge (the
+    graph formats, and the default graph of N-Quads and TriG) without the triples the
+    parts already hold; in the named graph ``user`` as written. A syntax error met on the
+    way raises :class:`DataError` naming the file and line; the caller discards ``out``.
+    """
     import pyoxigraph as ox
 
-    syntax = ox.RdfFormat.N_QUADS if keep_graphs else ox.RdfFormat.N_TRIPLES
-    written = ox.serialize(ox.parse(lines, format=syntax), format=ox.RdfFormat.JSON_LD)
-    expanded = json.loads(written or b"[]")
+    try:
+        with engine_errors():
+            named, merged = _lines(parts)
+            if streams:
+                # A streamed file's IRIs may use any of the project's namespaces.
+                prefixes = dict(EXPORT_PREFIXES)
+                held = set(ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES))
+            else:
+                prefixes = _used_prefixes(_join(merged) + _join(named))
+                held = set()
+            fresh = [itertools.filterfalse(held.__contains__, s.triples) for s in streams]
+            if fmt == "nt":
+                out.write(_join(merged))
+                for triples in fresh:
+                    ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
+            elif fmt == "turtle":
+                ox.serialize(
+                    itertools.chain(ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES),
+                                    *fresh),
+                    out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+            elif fmt == "nq":
+                _write_nquads(out, named, merged if default_graph else None, streams,
+                              set(merged))
+            elif fmt == "trig":
+                with tempfile.TemporaryFile() as spool:
+                    _write_nquads(spool, named, merged if default_graph else None, streams,
+                                  set(merged))
+                    spool.seek(0)
+                    ox.serialize(ox.parse(spool, format=ox.RdfFormat.N_QUADS), out,
+                                 format=ox.RdfFormat.TRIG, prefixes=prefixes)
+            elif not jsonld_graphs:
+                quads = itertools.chain(
+                    ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES), *fresh)
+                _write_jsonld(out, quads, prefixes, jsonld_context, _schemes(merged))
+            else:
+                with tempfile.TemporaryFile() as spool:
+                    _write_nquads(spool, named, None, streams, set())
+                    spool.seek(0)
+                    _write_jsonld(out, ox.parse(spool, format=ox.RdfFormat.N_QUADS), prefixes,
+                                  jsonld_context, _schemes(named))
+    except (ValueError, UnicodeError) as exc:
+        raise DataError(f"cannot export as {fmt}: {exc}") from exc
+
+
+def _without(body: bytes, held: set[bytes]) -> bytes:
+    """N-Triples ``body`` without the lines in ``held`` (lines without their line end)."""
+    lines = body.split(b"\n")
+    if held.isdisjoint(lines):
+        return body
+    return b"".join(line + b"\n" for line in lines if line and line not in held)
+
+
+def _write_nquads(
+    out: BinaryIO,
+    named: list[bytes],
+    merged: list[bytes] | None,
+    streams: Sequence[Streamed],
+    held: set[bytes],
+) -> None:
+    """N-Quads: the merge in the default graph (unless ``merged`` is None), then each graph.
+
+    One pass over each streamed file writes its triples to the merge (those whose
+    N-Triples line is not in ``held``) and, through a temporary file, to the named graph
+    ``user``, which sorts last of the graphs and so is written last.
+    """
+    import pyoxigraph as ox
+
+    nt = ox.RdfFormat.N_TRIPLES
+    in_user = b" <" + USER_GRAPH.encode("utf-8") + b"> .\n"
+    if merged is not None:
+        out.write(_join(merged))
+    with tempfile.TemporaryFile() as user:
+        for streamed in streams:
+            while body := ox.serialize(itertools.islice(streamed.triples, _BATCH), format=nt):
+                if merged is not None:
+                    out.write(_without(body, held))
+                # Every line of pyoxigraph's N-Triples ends " .\n", and a line break inside a
+                # literal is written as the two characters \n: the graph goes before it.
+                user.write(body.replace(b" .\n", in_user))
+        out.write(_join(named))
+        user.seek(0)
+        shutil.copyfileobj(user, out, 1 << 20)
+
+
+# ------------------------------------------------------------------------------ JSON-LD
+
+#: Where pyoxigraph's JSON-LD writer puts an IRI: a node's or an object's ``@id``, a
+#: literal's datatype, a property key (after ``{`` or ``,``). Nothing else in its output
+#: can precede a string with these bytes: a quote inside a JSON string is escaped.
+_IRI_POSITIONS = (b'"@id":"', b'"@type":"', b'{"', b',"')
+_VALUE = b'"@value":"'
+
+
+def _schemes(lines: list[bytes]) -> set[str]:
+    """The schemes of the IRIs in N-Triples or N-Quads ``lines`` (and of ``<x:`` in literals)."""
+    return {m.decode("ascii").lower()
+            for m in re.findall(rb"<([A-Za-z][A-Za-z0-9+.-]*):", b"\n".join(lines))}
+
+
+def _write_jsonld(
+    out: BinaryIO,
+    quads: Iterable[pyoxigraph.Quad],
+    prefixes: dict[str, str],
+    mode: str,
+    schemes: set[str],
+) -> None:
+    """JSON-LD with an inline prefix context (or the published one) and compact IRIs.
+
+    pyoxigraph writes each batch of quads in expanded form, a node object per subject (and
+    per named graph); the IRIs are then shortened to compact IRIs (JSON-LD 1.1 §4.1.5) by
+    byte replacement at the positions that hold IRIs (:data:`_IRI_POSITIONS`). A prefix
+    whose name is also the scheme of an IRI in the data (an IRI ``wd:Q1`` would read as
+    the compact IRI ``wd:Q1``) is left out of the context; with the published context,
+    which cannot leave it out, such data is refused (:class:`DataError`).
+    """
+    import pyoxigraph as ox
+
     if mode == "inline":
-        prefixes = dict(sorted(_used_prefixes(lines).items()))
-        context: Any = prefixes
+        usable = {p: ns for p, ns in sorted(prefixes.items()) if p.lower() not in schemes}
+        context: Any = usable
     else:
         published = context_document()["@context"]
-        prefixes = {k: v for k, v in published.items()
-                    if isinstance(v, str) and v.endswith(("/", "#"))}
+        clash = sorted(schemes & {k.lower() for k in published})
+        if clash:
+            raise DataError(f"cannot name the published JSON-LD context: IRIs with the scheme "
+                            f"{clash[0]!r} would read as compact IRIs of its term "
+                            f"{clash[0]!r}; use the inline context")
+        usable = {k: v for k, v in published.items()
+                  if isinstance(v, str) and v.endswith(("/", "#"))}
         context = CONTEXT_IRI
-    compact = _Compactor(prefixes)
-    graph = [compact.node(node) for node in expanded]
-    doc = {"@context": context, "@graph": graph}
-    return (json.dumps(doc, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    compact = _Compactor(usable)
+    head = json.dumps(context, indent=1, ensure_ascii=False).replace("\n", "\n ")
+    out.write(b'{\n "@context": ' + head.encode("utf-8") + b',\n "@graph": [\n')
+    first = True
+    iterator = iter(quads)
+    while batch := list(itertools.islice(iterator, _BATCH)):
+        body = ox.serialize(batch, format=ox.RdfFormat.JSON_LD).strip()[1:-1]
+        body = compact(body).replace(b']},{"@id":', b']},\n{"@id":')
+        out.write(body if first else b",\n" + body)
+        first = False
+    out.write(b"\n ]\n}\n")
 
 
 class _Compactor:
-    """Write IRIs as compact IRIs of the given prefixes where that is safe (JSON-LD 1.1 §4.1.5)."""
+    """Write the IRIs of pyoxigraph's expanded JSON-LD as compact IRIs, by byte replacement.
+
+    Cheap on large data: the namespaces met in the previous batch are tried first (longest
+    first); only when a string starting ``"http`` is left afterwards (an IRI of another
+    namespace, or of none, or a literal) is every namespace looked for. A replacement is made
+    only where an IRI stands (:data:`_IRI_POSITIONS`), or everywhere when no literal of the
+    batch holds the namespace. An IRI may thus be written ``id:states/x`` where ``state:x``
+    was possible; both expand to the same IRI.
+    """
 
     def __init__(self, prefixes: dict[str, str]) -> None:
-        # Longest namespace first, so id/states/ wins over id/.
-        self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+        # Longest namespace first, so that id/states/ wins over id/.
+        self.order = [(ns.encode("utf-8"), p.encode("utf-8") + b":")
+                      for p, ns in sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        self.hot: list[tuple[bytes, bytes]] = []
 
-    def iri(self, iri: str) -> str:
-        for prefix, ns in self.prefixes:
-            if iri.startswith(ns):
-                rest = iri[len(ns):]
-                # "p://x" would read as an absolute IRI; an empty or odd suffix stays full.
-                if rest and not rest.startswith("//") and ":" not in rest[:1]:
-                    return f"{prefix}:{rest}"
-                break
-        return iri
+    def __call__(self, body: bytes) -> bytes:
+        body, met = self._apply(body, self.hot)
+        if b'"http' in body:
+            body, more = self._apply(body, [pair for pair in self.order if pair not in met])
+            met += more
+        self.hot = [pair for pair in self.order if pair in met]
+        return body
 
-    def node(self, node: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "@id":
-                out[key] = value if value.startswith("_:") else self.iri(value)
-            elif key == "@type":
-                out[key] = [self.iri(v) for v in value] if isinstance(value, list) \
-                    else self.iri(value)
-            elif key == "@graph":
-                out[key] = [self.node(n) for n in value]
-            elif key.startswith("@"):
-                out[key] = value
+    @staticmethod
+    def _apply(
+        body: bytes, pairs: list[tuple[bytes, bytes]]
+    ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        met = []
+        for ns, prefix in pairs:
+            if ns not in body:
+                continue
+            met.append((ns, prefix))
+            # Careful where a literal holds the namespace, or an IRI would end up with an
+            # empty suffix ("p:" is clearer in full) or one starting "//" ("p://x" reads as
+            # an absolute IRI): then only IRI positions change, and those two are put back.
+            if any(probe in body for probe in (_VALUE + ns, b'\\"' + ns, b'"' + ns + b'"',
+                                                b'"' + ns + b"//")):
+                for at in _IRI_POSITIONS:
+                    body = body.replace(at + ns, at + prefix)
+                    body = body.replace(at + prefix + b"//", at + ns + b"//")
+                    body = body.replace(at + prefix + b'"', at + ns + b'"')
             else:
-                out[self.iri(key)] = [self.value(v) for v in value]
-        return out
-
-    def value(self, value: dict[str, Any]) -> dict[str, Any]:
-        if "@id" in value:
-            return {"@id": value["@id"] if value["@id"].startswith("_:")
-                    else self.iri(value["@id"])}
-        if "@type" in value:
-            return {**value, "@type": self.iri(value["@type"])}
-        if "@list" in value:
-            return {"@list": [self.value(v) for v in value["@list"]]}
-        return value
+                body = body.replace(b'"' + ns, b'"' + prefix)
+        return body, met
 
 
 # ------------------------------------------------------------------------------ whole dataset
 
 
-def dataset_parts(
+def _open(
+    fmt: str,
+    extra: Sequence[Path],
+    root: Path | None,
+    graphs: Sequence[str] | None,
+) -> tuple[list[tuple[str, list[pyoxigraph.Quad]]], list[Streamed]]:
+    """The parts to hold in memory (the dataset's graphs, cut to ``graphs``, and the user
+    files a rule must read term by term) and the user files to stream (plain files,
+    :func:`trilat_kg.loader.stream_triples`; for JSON-LD only those whose IRIs are all
+    ``http``/``https``, so that none can be mistaken for a compact IRI)."""
+    iris = _graph_iris(graphs, extra)
+    names = None if iris is None else [n for n, iri in GRAPHS.items() if iri in iris]
+    parts = load_parts((), root=root, graphs=names)
+    streams: list[Streamed] = []
+    for path in extra:
+        streamed = stream_triples(Path(path))
+        if streamed is None or (fmt == "json-ld" and not streamed.http_iris_only):
+            parts.append((USER_GRAPH, read_triples(Path(path))))
+        else:
+            streams.append(streamed)
+    return parts, streams
+
+
+def write_dataset(
+    out: BinaryIO,
+    fmt: str,
     *,
     extra: Sequence[Path] = (),
     root: Path | None = None,
     graphs: Sequence[str] | None = None,
-) -> list[tuple[str, list[pyoxigraph.Quad]]]:
-    """The loader's ``(graph IRI, triples)`` pairs (plus ``extra``), cut to ``graphs``."""
-    iris = _graph_iris(graphs, extra)
-    parts = load_parts(extra, root=root)
-    if iris is None:
-        return parts
-    keep = set(iris)
-    return [(iri, triples) for iri, triples in parts if iri in keep]
+    default_graph: bool = True,
+    jsonld_context: str = "inline",
+    jsonld_graphs: bool = False,
+) -> None:
+    """Load the dataset (plus ``extra`` files in the graph ``graphs/user``) and write it.
+
+    ``out`` is a binary file; on an error (:class:`DataError` naming the file and line,
+    :class:`UsageError`) it holds a partial document and must be discarded, which
+    :func:`export_dataset` does. ``graphs`` names the named graphs to keep (see
+    :data:`GRAPH_NAMES`); None keeps all. The other options are those of :func:`serialize`.
+    Memory: the dataset's own files and any user file that is not plain are held; a plain
+    user file (:func:`trilat_kg.loader.plain_format`) is parsed as it is written.
+    """
+    _check_options(fmt, jsonld_context)
+    parts, streams = _open(fmt, extra, root, graphs)
+    _write(out, parts, streams, fmt, default_graph=default_graph,
+           jsonld_context=jsonld_context, jsonld_graphs=jsonld_graphs)
 
 
 def serialize_dataset(
@@ -335,15 +533,11 @@ def serialize_dataset(
     jsonld_context: str = "inline",
     jsonld_graphs: bool = False,
 ) -> bytes:
-    """Load the dataset (plus ``extra`` files in the graph ``graphs/user``) and serialise it.
-
-    ``graphs`` names the named graphs to keep (see :data:`GRAPH_NAMES`); None keeps all.
-    The other options are those of :func:`serialize`.
-    """
-    _check(fmt)
-    parts = dataset_parts(extra=extra, root=root, graphs=graphs)
-    return serialize(parts, fmt, default_graph=default_graph, jsonld_context=jsonld_context,
-                     jsonld_graphs=jsonld_graphs)
+    """:func:`write_dataset` into memory: the document as bytes."""
+    out = io.BytesIO()
+    write_dataset(out, fmt, extra=extra, root=root, graphs=graphs, default_graph=default_graph,
+                  jsonld_context=jsonld_context, jsonld_graphs=jsonld_graphs)
+    return out.getvalue()
 
 
 def export_dataset(
@@ -362,26 +556,41 @@ def export_dataset(
 
     ``graphs`` keeps only those named graphs (:data:`GRAPH_NAMES`; None keeps all). Bad
     names fail first (:class:`UsageError`, exit 2). The target is checked before anything is
-    loaded, so a missing folder or a symlink fails at once (:class:`LocalIOError`, exit 4);
-    bad data fails before the target is touched (:class:`DataError`, exit 1).
+    loaded, so a missing folder or a symlink fails at once (:class:`LocalIOError`, exit 4).
+    The document is written to a temporary file (beside the target, then renamed over it:
+    :func:`trilat_kg.atomic.write_atomic`; or a spool file copied to stdout or a device
+    once complete), so bad data (:class:`DataError`, exit 1) leaves the target as it was
+    and writes nothing to stdout.
     """
-    _check(fmt)
+    _check_options(fmt, jsonld_context)
     _graph_iris(graphs, extra)
     to_stdout = out is None or str(out) == "-"
-    if not to_stdout:
-        check_target(Path(out), follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
-    data = serialize_dataset(fmt, extra=extra, root=root, graphs=graphs,
-                             default_graph=default_graph, jsonld_context=jsonld_context,
-                             jsonld_graphs=jsonld_graphs)
-    if to_stdout:
-        # In 64 KiB pieces: CPython drops the EPIPE of one large write that was partly
-        # accepted, so a closed pipe (`| head`) would go unnoticed.
-        step = 1 << 16
-        for start in range(0, len(data), step):
-            sys.stdout.buffer.write(data[start:start + step])
-        sys.stdout.buffer.flush()
+    target = None if to_stdout else check_target(Path(out),  # type: ignore[arg-type]
+                                                 follow_symlinks=follow_symlinks)
+
+    def produce(fh: BinaryIO) -> None:
+        write_dataset(fh, fmt, extra=extra, root=root, graphs=graphs,
+                      default_graph=default_graph, jsonld_context=jsonld_context,
+                      jsonld_graphs=jsonld_graphs)
+
+    if target is not None and not is_device(target):
+        write_atomic(Path(out), produce, follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
         return
-    write_atomic(Path(out), data, follow_symlinks=follow_symlinks)  # type: ignore[arg-type]
+    with tempfile.TemporaryFile() as spool:
+        produce(spool)
+        spool.seek(0)
+        if target is None:
+            _copy(spool, sys.stdout.buffer)
+        else:
+            write_atomic(target, lambda fh: _copy(spool, fh))
+
+
+def _copy(source: BinaryIO, sink: BinaryIO) -> None:
+    # In 64 KiB pieces: CPython drops the EPIPE of one large write that was partly
+    # accepted, so a closed pipe (`| head`) would go unnoticed.
+    while piece := source.read(1 << 16):
+        sink.write(piece)
+    sink.flush()
 
 
 def load_jsonld(source: Path | bytes | str, into: Any = None) -> Any:

@@ -38,13 +38,16 @@ nodes, as the RDF merge requires.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import DataError, LocalIOError, UsageError
 from .resources import GRAPH_BASE, GRAPHS, data_root, files_for
@@ -59,15 +62,20 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "PROCESS_LIMIT",
     "USER_GRAPH",
+    "Plain",
+    "Streamed",
     "context_document",
+    "engine_errors",
     "load_file_into",
     "load_parts",
     "load_quads",
     "parse_bytes",
     "parse_triples",
+    "plain_format",
     "read_file",
     "read_triples",
     "set_max_bytes",
+    "stream_triples",
 ]
 
 #: The default limit on one input file, in bytes (1 GiB), checked before parsing; a FIFO or
@@ -231,44 +239,148 @@ def load_file_into(
 ) -> None:
     """Read one file by the rules of :func:`read_file` into ``graph`` and the default graph.
 
-    The same rules and messages as :func:`read_file`. A large Turtle or N-Triples file in
-    which no rule needs to look at single terms (no XSD datatype IRI, so no literal to check
-    for ill-typed forms, and no blank node, so the two copies share nothing that needs the
-    same label) is parsed straight into the store by the engine (``Store.bulk_load``),
-    which keeps a 10^6-triple ``--data`` file at the engine's own speed; every other file
-    goes through :func:`read_file`.
+    The same rules and messages as :func:`read_file`. A plain file (:func:`plain_format`:
+    Turtle or N-Triples in which no rule needs to look at single terms) is parsed straight
+    into the store by the engine (``Store.bulk_load``), which keeps a 10^6-triple
+    ``--data`` file at the engine's own speed; every other file goes through
+    :func:`read_file`.
     """
     import pyoxigraph as ox
 
     path = Path(path)
-    _check_file(path, max_bytes)
-    fmt_name = _format_for(path)
-    raw = _read_bytes(path, max_bytes)
-    skipped = len(_BOM) if raw.startswith(_BOM) else 0
-    raw = raw[skipped:]
-    simple = (fmt_name in ("TURTLE", "N_TRIPLES") and _XSD_NS not in raw and b"_:" not in raw
-              and (fmt_name == "N_TRIPLES" or (b"[" not in raw and b"(" not in raw)))
-    if not simple:
-        quads = parse_bytes(raw, fmt_name, str(path), graph)
+    plain = plain_format(path, max_bytes=max_bytes)
+    if plain is None:
+        quads = read_file(path, graph, max_bytes=max_bytes)
         store.extend(quads)
         default = ox.DefaultGraph()
         store.extend([ox.Quad(q.subject, q.predicate, q.object, default) for q in quads])
         return
-    where = str(path)
+    fmt = getattr(ox.RdfFormat, plain.format_name)
+    with engine_errors(str(path)):
+        if next(iter(ox.parse(path=path, format=fmt)), None) is None:
+            raise DataError(f"{path}: no triples (the file is empty or holds only comments)")
+        store.bulk_load(path=path, format=fmt, to_graph=graph)
+        store.bulk_load(path=path, format=fmt, to_graph=ox.DefaultGraph())
+
+
+#: Bytes read at a time when a file is scanned for :func:`plain_format`.
+_SCAN_CHUNK = 1 << 20
+#: What marks a term some rule must look at: the XSD namespace (a typed literal whose
+#: lexical form is checked) and blank node syntax (labels are renamed per file).
+_NEEDS_TERMS = (_XSD_NS, b"_:")
+_NEEDS_TERMS_TURTLE = (*_NEEDS_TERMS, b"[", b"(")
+
+
+class Plain(NamedTuple):
+    """What a scan of a plain file found (:func:`plain_format`)."""
+
+    #: ``"TURTLE"`` or ``"N_TRIPLES"``.
+    format_name: str
+    #: True when every ``<`` in the file opens an IRI whose scheme starts with ``http``
+    #: (``http:``, ``https:``): no IRI of another scheme (``urn:``, ``wd:``), no ``<``
+    #: inside a literal. A writer that abbreviates IRIs with prefix names (JSON-LD compact
+    #: IRIs) relies on it: no IRI can then be mistaken for one.
+    http_iris_only: bool
+
+
+def plain_format(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Plain | None:
+    """Scan ``path``: a :class:`Plain` when the engine alone may read it, else None.
+
+    A file is *plain* when every rule of this module is enforced by the parser itself: a
+    regular Turtle or N-Triples file, UTF-8 without a byte-order mark, with no XSD datatype
+    IRI (so no literal whose lexical form needs checking: Turtle's numeric and boolean
+    shorthands are valid by the grammar) and no blank node syntax (``_:``, and in Turtle
+    ``[`` and ``(``, so no label needs renaming). Relative and invalid IRIs are syntax
+    errors without a base IRI, as in :func:`read_file`. The file is read in pieces of about
+    1 MiB cut at line ends (no IRI or literal mark spans a line end), never held whole; a
+    mark inside a literal or an IRI only sends the file the careful way.
+
+    Raises what :func:`read_file` raises for a missing, unreadable or oversized file, or an
+    unknown suffix.
+    """
+    path = Path(path)
+    _check_file(path, max_bytes)
+    fmt_name = _format_for(path)
+    if fmt_name not in ("TURTLE", "N_TRIPLES"):
+        return None
+    marks = _NEEDS_TERMS_TURTLE if fmt_name == "TURTLE" else _NEEDS_TERMS
+    opened = http = 0
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{where}: not UTF-8 at byte {exc.start + skipped}") from exc
-    fmt = getattr(ox.RdfFormat, fmt_name)
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device is read only once
+            return None
+        with path.open("rb") as handle:
+            carry = handle.read(len(_BOM))
+            if carry == _BOM:
+                return None
+            while True:
+                chunk = handle.read(_SCAN_CHUNK)
+                piece = carry + chunk
+                end = piece.rfind(b"\n") + 1 if chunk else len(piece)
+                lines, carry = piece[:end], piece[end:]
+                # (A one-byte search first: "_" is rare in most files, "_:" slow to look for.)
+                if any(mark[:1] in lines and mark in lines for mark in marks):
+                    return None
+                if not lines.isascii():
+                    lines.decode("utf-8")  # pieces end at a line end, never inside a character
+                opened += lines.count(b"<")
+                http += lines.count(b"<http")
+                if not chunk:
+                    break
+    except UnicodeDecodeError:
+        return None  # read_file names the byte
+    except OSError as exc:
+        raise _io_error(path, exc) from exc
+    return Plain(fmt_name, opened == http)
+
+
+class Streamed(NamedTuple):
+    """A plain file opened for streaming (:func:`stream_triples`)."""
+
+    path: Path
+    #: The file's triples as default-graph quads, parsed as they are consumed.
+    triples: Iterator[pyoxigraph.Quad]
+    #: See :attr:`Plain.http_iris_only`.
+    http_iris_only: bool
+
+
+def stream_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Streamed | None:
+    """A plain file's triples (:func:`plain_format`) as a lazy iterator, else None.
+
+    The engine parses the file as it is consumed, so a file of any size costs no memory
+    beyond the quads in hand; None means a rule needs to see single terms: read the file
+    with :func:`read_triples`. An empty or comment-only file raises :class:`DataError` at
+    once; a syntax error further on is raised while the iterator is consumed, as the
+    engine's ``SyntaxError`` naming the file: consume it inside :func:`engine_errors`, which
+    turns that into the same one line :func:`read_file` gives.
+    """
+    import pyoxigraph as ox
+
+    path = Path(path)
+    plain = plain_format(path, max_bytes=max_bytes)
+    if plain is None:
+        return None
+    parsed = iter(ox.parse(path=path, format=getattr(ox.RdfFormat, plain.format_name)))
+    with engine_errors(str(path)):
+        first = next(parsed, None)
+    if first is None:
+        raise DataError(f"{path}: no triples (the file is empty or holds only comments)")
+    return Streamed(path, itertools.chain((first,), parsed), plain.http_iris_only)
+
+
+@contextlib.contextmanager
+def engine_errors(where: str | None = None) -> Iterator[None]:
+    """Turn what the engine raises while it parses a file into the loader's one-line errors.
+
+    ``SyntaxError`` becomes ``FILE:LINE: message`` (the file is the one the parser names,
+    else ``where``); a term over the parser's 16 MiB limit and memory running out become the
+    messages of :func:`read_file`.
+    """
     try:
-        if next(iter(ox.parse(raw, format=fmt)), None) is None:
-            raise DataError(f"{where}: no triples (the file is empty or holds only comments)")
-        store.bulk_load(raw, format=fmt, to_graph=graph)
-        store.bulk_load(raw, format=fmt, to_graph=ox.DefaultGraph())
+        yield
     except SyntaxError as exc:
-        raise _syntax_error(where, exc) from exc
+        raise _syntax_error(exc.filename or where or "<input>", exc) from exc
     except MemoryError as exc:
-        raise _memory_error(where, exc, len(raw)) from exc
+        raise _memory_error(where or "<input>", exc, 0) from exc
 
 
 def parse_bytes(
@@ -489,7 +601,8 @@ def _memory_error(where: str, exc: MemoryError, size: int) -> DataError | LocalI
         cap = f"{int(limit.group(1)) // (1 << 20)} MiB" if limit else "the parser's limit"
         return DataError(f"{where}: a single literal or IRI longer than {cap}, which the "
                          "parser refuses")
-    return LocalIOError(f"{where}: out of memory while reading {size} bytes")
+    read = f"{size} bytes" if size else "it"
+    return LocalIOError(f"{where}: out of memory while reading {read}")
 
 
 def _syntax_error(where: str, exc: SyntaxError) -> DataError:
