@@ -51,7 +51,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -63,8 +63,7 @@ from .loader import (
     Streamed,
     context_document,
     engine_errors,
-    load_parts,
-    read_triples,
+    iter_parts,
     stream_triples,
 )
 from .prefixes import KINDS, VOCABULARIES
@@ -154,34 +153,34 @@ def _graph_iris(graphs: Sequence[str] | None, extra: Sequence[Path]) -> list[str
 Parts = Sequence[tuple[str, Sequence["pyoxigraph.Quad"]]]
 
 
-def _lines(parts: Parts) -> tuple[list[bytes], list[bytes]]:
+def _lines(parts: Iterable[tuple[str, Sequence[pyoxigraph.Quad]]],
+           graph_iris: set[str] | None = None) -> tuple[list[bytes], list[bytes]]:
     """(N-Quads lines of the named graphs, N-Triples lines of their merge), sorted, unique.
 
     Blank nodes are relabelled by RDFC-1.0 first. RDFC-1.0 labels a blank node from the
     quads that mention blank nodes only, so only the lines holding ``_:`` go through the
     canonicalisation; everything else stays bytes, which keeps a 10^6-triple export close
-    to the cost of parsing and writing it.
+    to the cost of parsing and writing it. The IRIs of the graphs that hold triples are
+    added to ``graph_iris``.
     """
     import pyoxigraph as ox
 
     by_graph: dict[str, list[bytes]] = {}
+    blank: list[bytes] = []
     for iri, triples in parts:
         if not triples:
             continue
-        body = ox.serialize(triples, format=ox.RdfFormat.N_QUADS)
-        by_graph.setdefault(iri, []).extend(body.split(b"\n"))
-    blank: list[bytes] = []
-    for iri, lines in by_graph.items():
+        if graph_iris is not None:
+            graph_iris.add(iri)
         graph = b" <" + iri.encode("utf-8") + b"> ."
-        kept = []
-        for line in lines:
+        kept = by_graph.setdefault(iri, [])
+        for line in ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).split(b"\n"):
             if not line:
                 continue
             if b"_:" in line:
                 blank.append(line[:-2] + graph)
             else:
                 kept.append(line[:-2] + graph)
-        by_graph[iri] = kept
     if blank:
         dataset = ox.Dataset(ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_QUADS))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
@@ -262,7 +261,7 @@ _BATCH = 2_000
 
 def _write(
     out: BinaryIO,
-    parts: Parts,
+    parts: Iterable[tuple[str, list[pyoxigraph.Quad]]],
     streams: Sequence[Streamed],
     fmt: str,
     *,
@@ -272,7 +271,8 @@ def _write(
 ) -> None:
     """Write ``parts`` (held in memory) and then ``streams`` (large plain files) to ``out``.
 
-    The parts are written sorted, blank nodes relabelled by RDFC-1.0 (:func:`_lines`). Each
+    The parts are written sorted, blank nodes relabelled by RDFC-1.0 (:func:`_lines`, which
+    takes them one at a time and keeps their lines only). Each
     streamed file follows, in its own order, parsed as it is written: in the merge (the
     graph formats, and the default graph of N-Quads and TriG) without the triples the
     parts already hold; in the named graph ``user`` as written. A syntax error met on the
@@ -282,37 +282,42 @@ def _write(
 
     try:
         with engine_errors():
-            named, merged = _lines(parts)
+            graph_iris: set[str] = set()
+            named, merged = _lines(parts, graph_iris)
+            merged_bytes = _join(merged)
+            nt = ox.RdfFormat.N_TRIPLES
+            graph_only = fmt in ("nt", "turtle") or (fmt == "json-ld" and not jsonld_graphs)
+            if graph_only:
+                named = []  # not written: free it
             if streams:
                 # A streamed file's IRIs may use any of the project's namespaces.
                 prefixes = dict(EXPORT_PREFIXES)
-                held = set(ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES))
             else:
-                prefixes = _used_prefixes(_join(merged) + _join(named))
-                held = set()
+                prefixes = _used_prefixes(merged_bytes)
+                prefixes.update((p, ns) for p, ns in EXPORT_PREFIXES.items()
+                                if any(iri.startswith(ns) for iri in graph_iris))
+            # What the merge already holds, to leave out of a streamed file's triples there.
+            held = set(ox.parse(merged_bytes, format=nt)) if streams and graph_only else set()
             fresh = [itertools.filterfalse(held.__contains__, s.triples) for s in streams]
             if fmt == "nt":
-                out.write(_join(merged))
+                out.write(merged_bytes)
                 for triples in fresh:
-                    ox.serialize(triples, out, format=ox.RdfFormat.N_TRIPLES)
+                    ox.serialize(triples, out, format=nt)
             elif fmt == "turtle":
-                ox.serialize(
-                    itertools.chain(ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES),
-                                    *fresh),
-                    out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+                ox.serialize(itertools.chain(ox.parse(merged_bytes, format=nt), *fresh),
+                             out, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
             elif fmt == "nq":
                 _write_nquads(out, named, merged if default_graph else None, streams,
-                              set(merged))
+                              set(merged) if streams else set())
             elif fmt == "trig":
                 with tempfile.TemporaryFile() as spool:
                     _write_nquads(spool, named, merged if default_graph else None, streams,
-                                  set(merged))
+                                  set(merged) if streams else set())
                     spool.seek(0)
                     ox.serialize(ox.parse(spool, format=ox.RdfFormat.N_QUADS), out,
                                  format=ox.RdfFormat.TRIG, prefixes=prefixes)
             elif not jsonld_graphs:
-                quads = itertools.chain(
-                    ox.parse(_join(merged), format=ox.RdfFormat.N_TRIPLES), *fresh)
+                quads = itertools.chain(ox.parse(merged_bytes, format=nt), *fresh)
                 _write_jsonld(out, quads, prefixes, jsonld_context, _schemes(merged))
             else:
                 with tempfile.TemporaryFile() as spool:
@@ -361,7 +366,7 @@ def _write_nquads(
                 user.write(body.replace(b" .\n", in_user))
         out.write(_join(named))
         user.seek(0)
-        shutil.copyfileobj(user, out, 1 << 20)
+        shutil.copyfileobj(user, out, 1 << 16)
 
 
 # ------------------------------------------------------------------------------ JSON-LD
@@ -479,21 +484,23 @@ def _open(
     extra: Sequence[Path],
     root: Path | None,
     graphs: Sequence[str] | None,
-) -> tuple[list[tuple[str, list[pyoxigraph.Quad]]], list[Streamed]]:
-    """The parts to hold in memory (the dataset's graphs, cut to ``graphs``, and the user
-    files a rule must read term by term) and the user files to stream (plain files,
-    :func:`trilat_kg.loader.stream_triples`; for JSON-LD only those whose IRIs are all
-    ``http``/``https``, so that none can be mistaken for a compact IRI)."""
+) -> tuple[Iterator[tuple[str, list[pyoxigraph.Quad]]], list[Streamed]]:
+    """The parts to read whole, one file at a time (the dataset's graphs, cut to
+    ``graphs``, and the user files a rule must read term by term), and the user files to
+    stream (plain files, :func:`trilat_kg.loader.stream_triples`; for JSON-LD only those
+    whose IRIs are all ``http``/``https``, so that none can be mistaken for a compact IRI).
+    Every user file is scanned (and a missing one reported) before anything is read."""
     iris = _graph_iris(graphs, extra)
     names = None if iris is None else [n for n, iri in GRAPHS.items() if iri in iris]
-    parts = load_parts((), root=root, graphs=names)
+    whole: list[Path] = []
     streams: list[Streamed] = []
     for path in extra:
         streamed = stream_triples(Path(path))
         if streamed is None or (fmt == "json-ld" and not streamed.http_iris_only):
-            parts.append((USER_GRAPH, read_triples(Path(path))))
+            whole.append(Path(path))
         else:
             streams.append(streamed)
+    parts = iter_parts(whole, root=root, graphs=names)
     return parts, streams
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "Streamed",
     "context_document",
     "engine_errors",
+    "iter_parts",
     "load_file_into",
     "load_parts",
     "load_quads",
@@ -171,14 +172,23 @@ def load_parts(
     named graphs of a TriG, N-Quads or JSON-LD file included, so a user's data never enters
     a published graph). Raises the errors of :func:`read_file`.
     """
+    return list(iter_parts(extra, root=root, graphs=graphs, max_bytes=max_bytes))
+
+
+def iter_parts(
+    extra: Sequence[Path | str] = (),
+    *,
+    root: Path | None = None,
+    graphs: Iterable[str] | None = None,
+    max_bytes: int | None = PROCESS_LIMIT,
+) -> Iterator[tuple[str, list[pyoxigraph.Quad]]]:
+    """:func:`load_parts` one file at a time, for a reader that need not hold them all."""
     root = root or data_root()
-    parts: list[tuple[str, list[pyoxigraph.Quad]]] = []
     for name in graphs if graphs is not None else GRAPHS:
         for path in files_for(name, root):  # the dataset's own files: no byte limit
-            parts.append((GRAPHS[name], read_triples(path, max_bytes=None)))
+            yield GRAPHS[name], read_triples(path, max_bytes=None)
     for path in extra:
-        parts.append((USER_GRAPH, read_triples(Path(path), max_bytes=max_bytes)))
-    return parts
+        yield USER_GRAPH, read_triples(Path(path), max_bytes=max_bytes)
 
 
 def load_quads(
