@@ -67,7 +67,6 @@ __all__ = [
     "context_document",
     "engine_errors",
     "iter_parts",
-    "load_file_into",
     "load_parts",
     "load_quads",
     "parse_bytes",
@@ -238,39 +237,6 @@ def read_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> list[p
     _check_file(path, max_bytes)
     fmt_name = _format_for(path)
     return parse_triples(_read_bytes(path, max_bytes), fmt_name, str(path))
-
-
-def load_file_into(
-    store: pyoxigraph.Store,
-    path: Path,
-    graph: pyoxigraph.NamedNode,
-    *,
-    max_bytes: int | None = PROCESS_LIMIT,
-) -> None:
-    """Read one file by the rules of :func:`read_file` into ``graph`` and the default graph.
-
-    The same rules and messages as :func:`read_file`. A plain file (:func:`plain_format`:
-    Turtle or N-Triples in which no rule needs to look at single terms) is parsed straight
-    into the store by the engine (``Store.bulk_load``), which keeps a 10^6-triple
-    ``--data`` file at the engine's own speed; every other file goes through
-    :func:`read_file`.
-    """
-    import pyoxigraph as ox
-
-    path = Path(path)
-    plain = plain_format(path, max_bytes=max_bytes)
-    if plain is None:
-        quads = read_file(path, graph, max_bytes=max_bytes)
-        store.extend(quads)
-        default = ox.DefaultGraph()
-        store.extend([ox.Quad(q.subject, q.predicate, q.object, default) for q in quads])
-        return
-    fmt = getattr(ox.RdfFormat, plain.format_name)
-    with engine_errors(str(path)):
-        if next(iter(ox.parse(path=path, format=fmt)), None) is None:
-            raise DataError(f"{path}: no triples (the file is empty or holds only comments)")
-        store.bulk_load(path=path, format=fmt, to_graph=graph)
-        store.bulk_load(path=path, format=fmt, to_graph=ox.DefaultGraph())
 
 
 #: Bytes read at a time when a file is scanned for :func:`plain_format`.
