@@ -1,19 +1,26 @@
-"""Print start-up and throughput figures for trilat-kg, each against its baseline.
+"""Print every speed target of trilat-kg, each a ratio measured in this run.
 
-Run from the repository with the package installed::
+Run from the repository with the package installed (``pip install -e ".[test]"``)::
 
-    python bench/run.py            # 7 runs per figure (median)
-    python bench/run.py --quick    # 3 runs, for a quick look
+    python bench/run.py               # everything: about 10 minutes on 2 cores
+    python bench/run.py --quick       # fewer runs per figure, no test-suite timing
 
-Every figure is the median wall-clock time of a fresh subprocess, so imports and loading
-are counted as a user feels them. The targets are ratios measured in the same run, which
-keeps them meaningful on a slow or busy machine:
+Every figure is the median wall-clock time of fresh subprocesses (and their peak resident
+memory, from ``wait4``), so imports and loading are counted as a user feels them. Each
+target compares two figures of the same run, which keeps it meaningful on a slow or busy
+machine:
 
-* ``trilat-kg --help`` / ``--version`` import no RDF library (rdflib, pyoxigraph, pyshacl);
-* a cold canned query is within 2x of ``python -c "import click"``;
-* the same query with ``--data`` merging a generated 10^6-triple N-Triples file is within
-  2x of a bare script that loads that file into pyoxigraph and runs the same query;
-* ``trilat-kg validate`` is within 1.5x of the bare ``pyshacl`` command on the same files.
+* start-up: ``trilat-kg --help`` / ``--version`` import no RDF library; a cold canned query
+  is within 2x of ``python -c "import click"``;
+* export of a 10^6-triple ``--data`` file as Turtle, N-Quads and JSON-LD within 2x of
+  pyoxigraph parsing and serialising it, in time and in peak memory;
+* ``validate`` (the shipped graph, and with a 10^5-triple ``--data`` file) at most 1/10 of
+  the bare ``pyshacl`` command's time on the same graphs;
+* ``stats``, ``query`` and ``export --format csv`` with the 10^6-triple file within 1.5x of
+  bare pyoxigraph loading it and running the same queries;
+* ``serve`` under 16 concurrent clients: at least 0.8x the requests per second of
+  ``oxigraph serve-read-only`` on the same data, p99 latency within 2x of its p99;
+* the README's test command (``pytest``) in 3 minutes or less.
 
 This is not a test: nothing here fails a build. Generated files go to ``bench/out/``
 (git-ignored).
@@ -68,58 +75,6 @@ def median_time(cmd: Sequence[str], runs: int) -> tuple[float, int]:
     return statistics.median(times), code
 
 
-def generate_ntriples(path: Path, triples: int) -> None:
-    """Write ``triples`` distinct N-Triples lines quickly (about a second per million)."""
-    if path.exists() and path.stat().st_size > 0:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    base = "https://w3id.org/trilat-kg/id/bench/"
-    preds = [f"<https://w3id.org/trilat-kg/ontology#benchProperty{k}>" for k in range(16)]
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        chunk = 100_000
-        for start in range(0, triples, chunk):
-            fh.write(
-                "".join(
-                    f'<{base}s{i // 4}> {preds[i % 16]} "value {i}" .\n'
-                    for i in range(start, min(start + chunk, triples))
-                )
-            )
-    tmp.replace(path)
-
-
-def write_validation_inputs() -> tuple[Path, Path]:
-    """The shapes merged into one file and the data union in another, as pyshacl takes them."""
-    from rdflib import Graph
-
-    from trilat_kg.graph import load_union
-    from trilat_kg.resources import shape_files
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    shapes = Graph()
-    for path in shape_files():
-        shapes.parse(path, format="turtle")
-    shapes_file = OUT / "shapes.ttl"
-    shapes.serialize(shapes_file, format="turtle")
-    data_file = OUT / "data.ttl"
-    load_union().serialize(data_file, format="turtle")
-    return shapes_file, data_file
-
-
-BARE_OXIGRAPH = textwrap.dedent(
-    """
-    import sys
-    import pyoxigraph as ox
-    store = ox.Store()
-    store.load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES,
-               to_graph=ox.NamedNode("https://w3id.org/trilat-kg/graphs/user"))
-    text = open(sys.argv[2], encoding="utf-8").read()
-    rows = store.query(text)
-    for row in rows:
-        print(",".join("" if v is None else v.value for v in row))
-    """
-)
-
 IMPORT_CHECK = textwrap.dedent(
     """
     import sys
@@ -145,143 +100,117 @@ def imported_by(flag: str) -> list[str]:
     return ["? (check failed: " + proc.stderr.strip()[-200:] + ")"]
 
 
-JOIN = (
-    "SELECT (COUNT(*) AS ?n) WHERE { ?a <urn:p:0> ?b . ?b <urn:p:1> ?c . ?c <urn:p:2> ?d }"
-)
 
 
-def engine_join(triples: int, runs: int) -> tuple[float, float]:
-    """Median seconds of one three-pattern join over ``triples`` triples: rdflib, pyoxigraph.
-
-    This is the measurement behind the choice of engine for queries: the same N-Triples,
-    the same query, in process, after loading.
-    """
-    import pyoxigraph
-    import rdflib
-
-    lines = "".join(f"<urn:n:{i}> <urn:p:{i % 3}> <urn:n:{(i * 7 + 1) % (triples // 3)}> .\n"
-                    for i in range(triples))
-    graph = rdflib.Graph().parse(data=lines, format="nt")
-    store = pyoxigraph.Store()
-    store.load(lines.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
-
-    def timed(run: object) -> float:
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            run()  # type: ignore[operator]
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    return (timed(lambda: list(graph.query(JOIN))),
-            timed(lambda: list(store.query(JOIN))))
+Verdict = tuple[str, float, str, bool]  # (target, figure, its bound as text, met)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="3 runs per figure instead of 7")
-    parser.add_argument("--runs", type=int, default=None, help="runs per figure (median)")
-    parser.add_argument(
-        "--triples",
-        type=int,
-        default=1_000_000,
-        help="size of the generated --data file (default 10^6)",
-    )
-    args = parser.parse_args(argv)
-    runs = args.runs or (3 if args.quick else 7)
-    py = sys.executable
-    cli = script("trilat-kg")
-    pyshacl = script("pyshacl")
-
-    big = OUT / f"bench-{args.triples}.nt"
-    cached = big.exists()
-    t0 = time.perf_counter()
-    generate_ntriples(big, args.triples)
-    gen = "reused" if cached else f"generated in {time.perf_counter() - t0:.1f} s"
-    from trilat_kg.errors import TrilatError
-
-    try:
-        shapes_file, data_file = write_validation_inputs()
-    except TrilatError as exc:
-        print(f"bench: the dataset does not load, fix it first: {exc}", file=sys.stderr)
-        return 1
-    query_file = REPO / "queries" / f"{QUERY}.rq"
-    if not query_file.exists():
-        from trilat_kg.resources import data_root
-
-        query_file = data_root() / "queries" / f"{QUERY}.rq"
-    bare = OUT / "bare_oxigraph.py"
-    bare.write_text(BARE_OXIGRAPH, encoding="utf-8")
-
-    print(
-        f"trilat-kg bench: python {sys.version.split()[0]}, {runs} runs per figure (median), "
-        f"{args.triples:,}-triple file {gen}"
-    )
-    print()
-    figures: dict[str, float] = {}
-    codes: dict[str, int] = {}
+def startup(runs: int) -> list[Verdict]:
+    """Start-up figures: imports, --help, --version, a cold canned query."""
+    py, cli = sys.executable, script("trilat-kg")
     cases: list[tuple[str, list[str]]] = [
         ("python -c pass", [py, "-c", "pass"]),
         ('python -c "import click"', [py, "-c", "import click"]),
         ("import pyoxigraph", [py, "-c", "import pyoxigraph"]),
-        ("import rdflib", [py, "-c", "import rdflib"]),
-        ("import pyshacl", [py, "-c", "import pyshacl"]),
         ("trilat-kg --help", [cli, "--help"]),
         ("trilat-kg --version", [cli, "--version"]),
         (f"trilat-kg query {QUERY} (cold)", [cli, "query", QUERY, "--format", "csv"]),
-        (
-            f"trilat-kg query {QUERY} --data 1e6",
-            [cli, "query", QUERY, "--data", str(big), "--format", "csv"],
-        ),
-        ("bare pyoxigraph load + query 1e6", [py, str(bare), str(big), str(query_file)]),
-        ("trilat-kg validate", [cli, "validate"]),
-        (
-            "pyshacl (bare command)",
-            [pyshacl, "-s", str(shapes_file), "-i", "none", "-w", "--allow-info", str(data_file)],
-        ),
     ]
+    figures: dict[str, float] = {}
     width = max(len(name) for name, _ in cases)
     for name, cmd in cases:
-        figures[name], codes[name] = median_time(cmd, runs)
-        note = "" if codes[name] == 0 else f"  (exit {codes[name]})"
+        figures[name], code = median_time(cmd, runs)
+        note = "" if code == 0 else f"  (exit {code})"
         print(f"  {name:<{width}}  {figures[name] * 1000:9.0f} ms{note}", flush=True)
-
-    for n in (10_000, 100_000):
-        if n > 10_000 and args.quick:
-            break
-        rdf, oxi = engine_join(n, 3)
-        print(f"  {f'3-pattern join, {n:,} triples: rdflib':<{width}}  {rdf * 1000:9.0f} ms")
-        print(f"  {f'3-pattern join, {n:,} triples: pyoxigraph':<{width}}  {oxi * 1000:9.1f} ms")
-
-    print()
-    print("Targets (ratios within this run):")
-    ratios = [
-        (
-            "cold query / import click",
-            f"trilat-kg query {QUERY} (cold)",
-            'python -c "import click"',
-            2.0,
-        ),
-        (
-            "query --data 1e6 / bare pyoxigraph",
-            f"trilat-kg query {QUERY} --data 1e6",
-            "bare pyoxigraph load + query 1e6",
-            2.0,
-        ),
-        ("validate / bare pyshacl", "trilat-kg validate", "pyshacl (bare command)", 1.5),
-    ]
-    for label, num, den, target in ratios:
-        ratio = figures[num] / figures[den]
-        verdict = "met" if ratio <= target else "MISSED"
-        print(f"  {label:<36} {ratio:5.2f}x  (target <= {target}x: {verdict})")
+    ratio = figures[f"trilat-kg query {QUERY} (cold)"] / figures['python -c "import click"']
+    verdicts: list[Verdict] = [("cold canned query / import click", ratio, "<= 2x", ratio <= 2)]
     for flag in ("--help", "--version"):
         loaded = imported_by(flag)
-        verdict = "met" if not loaded else "MISSED"
-        print(
-            f"  trilat-kg {flag:<26} imports {', '.join(loaded) or 'no RDF library'}  ({verdict})"
-        )
-    print()
-    print(f"Command: python bench/run.py{' --quick' if args.quick else ''}")
+        verdicts.append((f"trilat-kg {flag} imports no RDF library", float(len(loaded)),
+                         "0 libraries" + (f" ({', '.join(loaded)})" if loaded else ""),
+                         not loaded))
+    return verdicts
+
+
+def serve_load(duration: float) -> list[Verdict]:
+    """16 clients on idle servers: serve's /sparql and canned route against Oxigraph's."""
+    sys.path.insert(0, str(HERE))
+    import serve_load as load
+
+    figures = load.target_step(clients=16, duration=duration)
+    base = figures["oxigraph /query"]
+    print(f"  {'route':<40} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
+    for label, fig in figures.items():
+        print(f"  {label:<40} {fig.rps:7.0f} {fig.percentile(50) * 1000:8.1f} "
+              f"{fig.percentile(99) * 1000:8.1f} {fig.errors:>6}", flush=True)
+    verdicts: list[Verdict] = []
+    for label, fig in figures.items():
+        if fig is base:
+            continue
+        rps, p99 = fig.rps / base.rps, fig.percentile(99) / base.percentile(99)
+        verdicts.append((f"{label} req/s vs oxigraph", rps, ">= 0.8x",
+                         rps >= 0.8 and fig.errors == 0))
+        verdicts.append((f"{label} p99 vs oxigraph", p99, "<= 2x", p99 <= 2))
+    return verdicts
+
+
+def test_command() -> list[Verdict]:
+    """The README's test command, once, as a new user runs it."""
+    env = {k: v for k, v in ENV.items() if not k.startswith("PYTEST")}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    summary = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"  pytest (the README's command)  {elapsed:6.0f} s   {summary}", flush=True)
+    return [("README test command, seconds", elapsed, "<= 180 s",
+             elapsed <= 180 and proc.returncode == 0)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="1 run per large figure, 3 per start-up figure, no test suite")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="runs per large figure (median; default 3)")
+    parser.add_argument("--triples", type=int, default=1_000_000,
+                        help="triples of the generated --data file (default 10^6)")
+    parser.add_argument("--validate-triples", type=int, default=100_000,
+                        help="triples of the --data file validate is given (default 10^5)")
+    parser.add_argument("--no-tests", action="store_true",
+                        help="leave out the timing of the test command")
+    args = parser.parse_args(argv)
+    runs = args.runs or (1 if args.quick else 3)
+    sys.path.insert(0, str(HERE))
+    import scale
+
+    scale.start_runner()  # first, while this process is small (see scale.RUNNER)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"trilat-kg bench: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"load average {load:.2f} at the start, {runs} run(s) per large figure (median)")
+    verdicts: list[Verdict] = []
+    print("\nStart-up (7 runs per figure)" if not args.quick else "\nStart-up (3 runs)")
+    verdicts += startup(3 if args.quick else 7)
+    print(f"\nResearch scale ({args.triples:,}-triple and {args.validate_triples:,}-triple "
+          "--data files)")
+    pairs = scale.build_pairs(args.triples, args.validate_triples)
+    for name, kind, ratio, bound, ok in scale.measure(pairs, runs):
+        verdicts.append((f"{name}: {kind}", ratio, f"<= {bound}x", ok))
+    print("\nserve under load (16 clients, idle servers, 5 s per route)")
+    verdicts += serve_load(5.0)
+    if not (args.quick or args.no_tests):
+        print("\nTest command")
+        verdicts += test_command()
+
+    print("\nTargets (ratios within this run):")
+    width = max(len(v[0]) for v in verdicts)
+    for name, figure, bound, ok in verdicts:
+        print(f"  {name:<{width}}  {figure:8.2f}  {bound:<12} {'met' if ok else 'MISSED'}")
+    missed = sum(not ok for *_, ok in verdicts)
+    print(f"\n{len(verdicts) - missed} of {len(verdicts)} targets met"
+          + (f", {missed} MISSED" if missed else ""))
+    flags = " --quick" if args.quick else (" --no-tests" if args.no_tests else "")
+    print(f"Command: python bench/run.py{flags}")
     return 0
 
 

@@ -295,6 +295,44 @@ def print_row(load: str, label: str, n: int, figures: Figures,
           f"{figures.errors:>6}{ratios}", flush=True)
 
 
+def target_step(clients: int = 16, duration: float = 5.0, deadline: float = 10.0,
+                warmup: int = 50, cap: int = 20_000) -> dict[str, Figures]:
+    """The issue's serve target in one run: ``clients`` clients on idle servers, Oxigraph's
+    ``/query`` and serve's ``/sparql`` and canned route side by side (the same data, query
+    and deadline, 127.0.0.1 only); both servers are stopped before it returns. Raises
+    RuntimeError when the routes do not give the same answer."""
+    oxigraph = script("oxigraph")
+    location = prepare_store(oxigraph)
+    text = query_text()
+    servers = Servers()
+    try:
+        ox_port, serve_port = free_port(), free_port()
+        servers.start([oxigraph, "serve-read-only", "--location", str(location),
+                       "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", f"{deadline:g}"],
+                      f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph")
+        servers.start([script("trilat-kg"), "serve", "--port", str(serve_port),
+                       "--timeout", f"{deadline:g}"],
+                      f"http://127.0.0.1:{serve_port}/", "trilat-kg serve")
+        encoded = quote(text)
+        targets = [Target("oxigraph /query", ox_port, f"/query?query={encoded}", ""),
+                   Target("serve /sparql", serve_port, f"/sparql?query={encoded}", ""),
+                   Target(f"serve /queries/{QUERY}", serve_port, f"/queries/{QUERY}", "")]
+        answers = [answer_rows(t.port, t.path) for t in targets]
+        if not answers[0] or any(a != answers[0] for a in answers[1:]):
+            raise RuntimeError("the routes do not give the same answer")
+
+        async def steps() -> dict[str, Figures]:
+            limit = deadline + 30
+            for target in targets:
+                await run_step(target, 2, 60, warmup, limit)
+            return {t.label: await run_step(t, clients, duration, cap, limit)
+                    for t in targets}
+
+        return asyncio.run(steps())
+    finally:
+        servers.stop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--duration", type=float, default=5.0,

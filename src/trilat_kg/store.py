@@ -36,10 +36,10 @@ from .loader import (
     PROCESS_LIMIT,
     USER_GRAPH,
     engine_errors,
+    load_parts,
     plain_format,
     read_file,
 )
-from .loader import load_quads as load_quads
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
@@ -149,7 +149,7 @@ def load_store(
     """
     import pyoxigraph as ox
 
-    store = store_from_quads(load_quads(root=root))
+    store = _store_from_parts(load_parts(root=root))
     if not extra:
         return DatasetStore(store)
     user = ox.NamedNode(USER_GRAPH)
@@ -161,6 +161,30 @@ def load_store(
     for quad in shared:  # held by user: out of the default graph, so the union is a set
         store.remove(quad)
     return DatasetStore(store, user)
+
+
+def _store_from_parts(parts: Iterable[tuple[str, Sequence[pyoxigraph.Quad]]]) -> pyoxigraph.Store:
+    """A store holding each part in its named graph and their merge in the default graph.
+
+    The quads go in as N-Triples written by pyoxigraph, which the engine reads faster than
+    it takes Python quad objects one by one; a part with blank nodes goes in as quads, so
+    that its two copies share them.
+    """
+    import pyoxigraph as ox
+
+    nt = ox.RdfFormat.N_TRIPLES
+    store = ox.Store()
+    default = ox.DefaultGraph()
+    for iri, triples in parts:
+        graph = ox.NamedNode(iri)
+        body = ox.serialize(triples, format=nt)
+        if b"_:" in body:  # Store.load would give each copy blank nodes of its own
+            store.extend(ox.Quad(q.subject, q.predicate, q.object, g)
+                         for g in (graph, default) for q in triples)
+        elif body:
+            store.load(body, format=nt, to_graph=graph)
+            store.load(body, format=nt, to_graph=default)
+    return store
 
 
 def store_from_quads(quads: Iterable[pyoxigraph.Quad]) -> pyoxigraph.Store:
