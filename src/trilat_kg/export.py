@@ -495,7 +495,7 @@ def _open(
     whole: list[Path] = []
     streams: list[Streamed] = []
     for path in extra:
-        streamed = stream_triples(Path(path))
+        streamed = stream_triples(Path(path), check_iris=fmt == "json-ld")
         if streamed is None or (fmt == "json-ld" and not streamed.http_iris_only):
             whole.append(Path(path))
         else:

@@ -259,7 +259,8 @@ class Plain(NamedTuple):
     http_iris_only: bool
 
 
-def plain_format(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Plain | None:
+def plain_format(path: Path, *, max_bytes: int | None = PROCESS_LIMIT,
+                 check_iris: bool = True) -> Plain | None:
     """Scan ``path``: a :class:`Plain` when the engine alone may read it, else None.
 
     A file is *plain* when every rule of this module is enforced by the parser itself: a
@@ -271,8 +272,9 @@ def plain_format(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Plain 
     1 MiB cut at line ends (no IRI or literal mark spans a line end), never held whole; a
     mark inside a literal or an IRI only sends the file the careful way.
 
-    Raises what :func:`read_file` raises for a missing, unreadable or oversized file, or an
-    unknown suffix.
+    ``check_iris=False`` skips counting what :attr:`Plain.http_iris_only` needs (it is then
+    False). Raises what :func:`read_file` raises for a missing, unreadable or oversized
+    file, or an unknown suffix.
     """
     path = Path(path)
     _check_file(path, max_bytes)
@@ -298,15 +300,16 @@ def plain_format(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Plain 
                     return None
                 if not lines.isascii():
                     lines.decode("utf-8")  # pieces end at a line end, never inside a character
-                opened += lines.count(b"<")
-                http += lines.count(b"<http")
+                if check_iris:
+                    opened += lines.count(b"<")
+                    http += lines.count(b"<http")
                 if not chunk:
                     break
     except UnicodeDecodeError:
         return None  # read_file names the byte
     except OSError as exc:
         raise _io_error(path, exc) from exc
-    return Plain(fmt_name, opened == http)
+    return Plain(fmt_name, check_iris and opened == http)
 
 
 class Streamed(NamedTuple):
@@ -319,7 +322,8 @@ class Streamed(NamedTuple):
     http_iris_only: bool
 
 
-def stream_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Streamed | None:
+def stream_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT,
+                   check_iris: bool = True) -> Streamed | None:
     """A plain file's triples (:func:`plain_format`) as a lazy iterator, else None.
 
     The engine parses the file as it is consumed, so a file of any size costs no memory
@@ -332,7 +336,7 @@ def stream_triples(path: Path, *, max_bytes: int | None = PROCESS_LIMIT) -> Stre
     import pyoxigraph as ox
 
     path = Path(path)
-    plain = plain_format(path, max_bytes=max_bytes)
+    plain = plain_format(path, max_bytes=max_bytes, check_iris=check_iris)
     if plain is None:
         return None
     parsed = iter(ox.parse(path=path, format=getattr(ox.RdfFormat, plain.format_name)))

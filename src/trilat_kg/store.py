@@ -215,7 +215,7 @@ def load_file(
     import pyoxigraph as ox
 
     path = Path(path)
-    plain = plain_format(path, max_bytes=max_bytes)
+    plain = plain_format(path, max_bytes=max_bytes, check_iris=False)
     if plain is None:
         store.extend(read_file(path, graph, max_bytes=max_bytes))
         return
