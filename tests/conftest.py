@@ -125,6 +125,18 @@ def dataset_endpoint(oxigraph_server) -> str:  # type: ignore[no-untyped-def]
     return endpoint
 
 
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries of a remote request pause 10 ms, not 0.5 s doubled after each attempt.
+
+    For tests that count the attempts or read the final message: the pauses only make
+    them wait. ``test_500_is_retried_with_backoff_then_exit_3`` keeps the real back-off.
+    """
+    import trilat_kg.remote
+
+    monkeypatch.setattr(trilat_kg.remote, "BACKOFF", 0.01)
+
+
 _LOOPBACK_ONLY = {"on": False}
 _LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
@@ -180,7 +192,8 @@ class RequestLog:
 
         self.requests = log
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/"
 
     def close(self) -> None:

@@ -458,7 +458,8 @@ def fake_endpoint():  # type: ignore[no-untyped-def]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeEndpoint)
     server.daemon_threads = True
     server.block_on_close = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     _FakeEndpoint.stop.set()
     server.shutdown()
@@ -472,6 +473,7 @@ def fake_endpoint():  # type: ignore[no-untyped-def]
     ("/partial", "HTTP 206"),
     ("/slow", "timed out after 1 s"),
 ])
+@pytest.mark.usefixtures("quick_backoff")
 def test_remote_failures_are_exit_3(fake_endpoint: str, route: str, message: str) -> None:
     result = run("query", "state-identifier-crosswalk", "--endpoint", fake_endpoint + route,
                  "--timeout", "1")

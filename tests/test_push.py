@@ -330,7 +330,8 @@ def fake_store() -> Iterator[str]:
     _Store.max_in_flight = 0
     server = _QuietServer(("127.0.0.1", 0), _Store)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
@@ -340,12 +341,14 @@ def run_push(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-
     return CliRunner().invoke(cli, ["push", *args], env=env)
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_500_is_retried_and_the_push_completes(fake_store: str) -> None:
     counts = push(fake_store + "/flaky/query", timeout=10)
     assert counts == local_counts()
     assert _Store.puts["flaky"] == len(counts) + 1
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_store_that_keeps_failing_leaves_remote_state_unknown(fake_store: str) -> None:
     result = run_push("--endpoint", fake_store + "/down/query", "--timeout", "10")
     assert result.exit_code == 3, result.stderr
@@ -357,6 +360,7 @@ def test_a_store_that_keeps_failing_leaves_remote_state_unknown(fake_store: str)
     assert _Store.puts["down"] == 4  # the first try and three retries, then it gave up
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_a_socket_closed_mid_upload_is_exit_3(fake_store: str) -> None:
     with pytest.raises(RemoteError, match=r"connection lost .*remote state unknown"):
         push(fake_store + "/cut/query", timeout=10, retries=1)
@@ -419,7 +423,8 @@ def test_credentials_go_to_the_store_origin_only(fake_store: str) -> None:
     """--store on one origin, --endpoint on another: the queries carry no credentials."""
     other = _QuietServer(("127.0.0.1", 0), _Store)
     other.daemon_threads = True
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    threading.Thread(target=other.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     try:
         endpoint = f"http://127.0.0.1:{other.server_address[1]}/ok/query"
         env = {"TRILAT_KG_USER": "pusher", "TRILAT_KG_PASSWORD": PASSWORD}
@@ -618,7 +623,8 @@ def digest_store() -> Iterator[Callable[..., str]]:
         _DigestStore.bare_to_basic = bare_to_basic
         server = _QuietServer(("127.0.0.1", 0), _DigestStore)
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}"
 

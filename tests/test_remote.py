@@ -305,7 +305,8 @@ def _serve() -> http.server.ThreadingHTTPServer:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Fake)
     server.daemon_threads = True
     server.block_on_close = False
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     return server
 
 
@@ -352,12 +353,14 @@ def test_500_is_retried_with_backoff_then_exit_3(fake: str) -> None:
     assert _Fake.hits["/500"] == 3
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_500_then_success_is_a_success(fake: str) -> None:
     _Fake.hits.clear()
     assert sparql_select(fake + "/500-then-ok", "SELECT ?x {}").rows
     assert _Fake.hits["/500-then-ok"] == 2
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_reset_mid_answer_is_retried(fake: str) -> None:
     _Fake.hits.clear()
     assert sparql_select(fake + "/reset-then-ok", "SELECT ?x {}", timeout=10).rows
@@ -448,7 +451,8 @@ def test_user_agent_names_the_tool(fake: str) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     try:
         sparql_select(f"http://127.0.0.1:{server.server_address[1]}/", "SELECT ?x {}")
     finally:
@@ -595,6 +599,7 @@ def test_unrequested_gzip_is_refused_naming_it(fake: str) -> None:
     assert "UTF-8" not in message
 
 
+@pytest.mark.usefixtures("quick_backoff")
 def test_gzip_error_body_is_not_shown_as_text(fake: str) -> None:
     message = _fails(fake + "/gzip-500", "--timeout", "3")
     assert f"{fake}/gzip-500: HTTP 500 Internal Server Error (EndPointInternalError): (a body " \
