@@ -386,11 +386,31 @@ def test_validate_missing_data_file_is_exit_4(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- signals and pipes
 
 
+def _blocked_with_handlers(pid: int) -> bool:
+    """The process has installed the CLI's SIGTERM handler (``main`` runs) and is asleep,
+    blocked reading its standard input (Linux /proc)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    caught = next(int(line.split()[1], 16) for line in status.splitlines()
+                  if line.startswith("SigCgt:"))
+    return bool(caught >> (signal.SIGTERM - 1) & 1) and state == "S"
+
+
 def test_sigint_is_exit_130_without_traceback() -> None:
     proc = subprocess.Popen(subprocess_cli("sparql", "-"), stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)  # let it start and block reading stdin (a wait, not an assertion)
+        # let it start and block reading stdin (a wait, not an assertion)
+        if Path("/proc/self/status").exists():
+            deadline = time.monotonic() + 60
+            while not _blocked_with_handlers(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.1)
+        else:  # pragma: no cover - no /proc to look at
+            time.sleep(1.5)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     finally:
