@@ -29,6 +29,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,14 @@ def rdf() -> Graph:
         for path in files_for(name):
             graph.parse(path, format="turtle")
     return graph
+
+
+def earlier_run(out_dir: Path, tmp_path: Path) -> Path:
+    """A folder holding what an earlier ``write_tables`` left: a copy of the module's run
+    (the output is deterministic: test_output_is_deterministic)."""
+    out = tmp_path / "out"
+    shutil.copytree(out_dir, out)
+    return out
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -835,9 +844,8 @@ def test_dta_keeps_codes_and_unicode_as_the_codebook_types_them(out_dir: Path) -
 
 
 def test_without_pandas_the_csv_files_are_written_and_stale_dta_removed(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "out"
-    tables.write_tables(out)
+        out_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = earlier_run(out_dir, tmp_path)
     assert (out / "dyad_year.dta").is_file()
     monkeypatch.setattr(tables.stata, "available", lambda: False)
     written = tables.write_tables(out)
@@ -887,9 +895,8 @@ def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8") == "keep"
 
 
-def test_a_failed_run_leaves_the_earlier_files_unchanged(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    tables.write_tables(out)
+def test_a_failed_run_leaves_the_earlier_files_unchanged(out_dir: Path, tmp_path: Path) -> None:
+    out = earlier_run(out_dir, tmp_path)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = tmp_path / "broken.ttl"
     broken.write_text("this is not turtle .", encoding="utf-8")
@@ -899,9 +906,8 @@ def test_a_failed_run_leaves_the_earlier_files_unchanged(tmp_path: Path) -> None
 
 
 def test_a_failure_while_writing_leaves_the_earlier_files_unchanged(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "out"
-    tables.write_tables(out)
+        out_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = earlier_run(out_dir, tmp_path)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     calls = []
 
