@@ -20,6 +20,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -54,7 +55,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@cache
 def local_counts() -> dict[str, int]:
+    """Triples per named graph of the embedded store (computed once; do not modify)."""
     store = load_store()
     import pyoxigraph as ox
 
@@ -142,6 +145,7 @@ def plain_oxigraph(oxigraph_binary: str) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+@cache
 def local_default_size() -> int:
     import pyoxigraph as ox
 
