@@ -26,6 +26,7 @@ there.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -115,7 +116,7 @@ class DatasetStore:
         if self._user is None or not isinstance(graph_name, ox.DefaultGraph):
             return iter(found)
         extra = self.store.quads_for_pattern(subject, predicate, object, self._user)
-        return iter([*found, *extra])
+        return itertools.chain(found, extra)
 
     def _hold_user_in_default_graph(self) -> None:
         self.store.update(f"ADD <{USER_GRAPH}> TO DEFAULT")
