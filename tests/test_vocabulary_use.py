@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rdflib import OWL, RDF, RDFS, URIRef
+import pytest
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
 from trilat_kg.graph import load_union
 
@@ -10,8 +11,13 @@ TRILAT = "https://w3id.org/trilat-kg/ontology#"
 ONTOLOGY = URIRef("https://w3id.org/trilat-kg/ontology")
 
 
-def test_every_trilat_term_in_the_data_is_defined() -> None:
-    union = load_union()
+@pytest.fixture(scope="module")
+def union() -> Graph:
+    """The union of every graph, loaded once for the module (tests only read it)."""
+    return load_union()
+
+
+def test_every_trilat_term_in_the_data_is_defined(union: Graph) -> None:
     data = load_union(graphs=["essay", "external", "metadata"])
     defined = set(union.subjects(RDFS.isDefinedBy, ONTOLOGY))
     predicates = {p for p in data.predicates() if str(p).startswith(TRILAT)}
@@ -25,9 +31,8 @@ def test_every_trilat_term_in_the_data_is_defined() -> None:
     assert classes <= set(union.subjects(RDF.type, OWL.Class)), "a property used as a class"
 
 
-def test_object_and_datatype_properties_are_used_as_declared() -> None:
+def test_object_and_datatype_properties_are_used_as_declared(union: Graph) -> None:
     """An owl:ObjectProperty never takes a literal, an owl:DatatypeProperty never an IRI."""
-    union = load_union()
     data = load_union(graphs=["essay", "external"])
     wrong = []
     for prop in union.subjects(RDF.type, OWL.ObjectProperty):
