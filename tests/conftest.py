@@ -125,6 +125,38 @@ def dataset_endpoint(oxigraph_server) -> str:  # type: ignore[no-untyped-def]
     return endpoint
 
 
+@pytest.fixture(scope="module")
+def sparql_parsed_once():  # type: ignore[no-untyped-def]
+    """Within the module, rdflib parses and translates each SPARQL text once.
+
+    pySHACL hands rdflib the text of a SPARQL constraint once per focus node, and rdflib
+    parses it anew each time: most of the time of validating a fixture with pySHACL. The
+    translation kept is what rdflib's own ``prepareQuery`` makes, evaluated as rdflib
+    evaluates any prepared query, with each run's bindings. The key holds all the
+    translation reads: the text, the base, the namespaces and rdflib's literal normalisation
+    (which pySHACL switches on and off).
+    """
+    import rdflib
+    from rdflib.plugins.sparql import processor
+
+    prepared: dict[tuple[object, ...], object] = {}
+    original = processor.SPARQLProcessor.query
+
+    def query(self, text, bindings=None, namespaces=None, base=None, debug=False):  # type: ignore[no-untyped-def]
+        if isinstance(text, str):
+            names = tuple(sorted((str(k), str(v)) for k, v in (namespaces or {}).items()))
+            key = (text, base, names, rdflib.NORMALIZE_LITERALS)
+            if key not in prepared:
+                prepared[key] = processor.translateQuery(processor.parseQuery(text), base,
+                                                         namespaces)
+            text = prepared[key]
+        return original(self, text, bindings, namespaces, base, debug)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(processor.SPARQLProcessor, "query", query)
+        yield
+
+
 @pytest.fixture
 def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries of a remote request pause 10 ms, not 0.5 s doubled after each attempt.

@@ -47,6 +47,9 @@ from test_shapes import (
 from trilat_kg.resources import shape_files
 from trilat_kg.validation import path_to_str
 
+#: pySHACL runs every SPARQL constraint's text once per focus node: parse it once.
+pytestmark = pytest.mark.usefixtures("sparql_parsed_once")
+
 WELL_FORMED = FIXTURE_DIR / "well-formed.ttl"
 #: Predicates through which a nested shape hangs from its parent (lists included).
 NESTING = {RDF.first, RDF.rest, SH["or"], SH["and"], SH["xone"], SH["not"], SH.node,

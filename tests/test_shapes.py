@@ -46,6 +46,9 @@ from trilat_kg.validation import (
     validate_graph,
 )
 
+#: pySHACL runs every SPARQL constraint's text once per focus node: parse it once.
+pytestmark = pytest.mark.usefixtures("sparql_parsed_once")
+
 DASH = Namespace("http://datashapes.org/dash#")
 SHAPES = Namespace("https://w3id.org/trilat-kg/shapes#")
 ONTOLOGY = URIRef("https://w3id.org/trilat-kg/ontology")
