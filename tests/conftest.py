@@ -7,6 +7,8 @@ add fixtures here.
 from __future__ import annotations
 
 import http.server
+import os
+import re
 import threading
 from pathlib import Path
 
@@ -14,6 +16,28 @@ import pytest
 from rdflib import Graph
 
 from trilat_kg.resources import data_root, ontology_files
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """How many processes ``-n auto`` (pyproject's addopts) runs the tests in.
+
+    The README's lane (``-m 'not slow'``): one per core, up to 4 (with one core, none).
+    Any run that selects the slow tests (``-m slow``: the real engines and clients, which
+    want the machine to themselves and in places a fixed port such as the README's 7879,
+    and the wheel build) runs in this process, one test after another.
+    PYTEST_XDIST_AUTO_NUM_WORKERS overrides both.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # pytest-xdist reads it
+    markexpr = (config.getoption("markexpr", "") or "").strip()
+    if re.search(r"\bslow\b", markexpr) and markexpr != "not slow":
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return min(cores, 4) if cores > 1 else 0
 
 
 @pytest.fixture(scope="session")
