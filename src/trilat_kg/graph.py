@@ -9,19 +9,22 @@ into the data and never logs a traceback for an ill-typed literal.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
-from .loader import USER_GRAPH, load_quads, read_file
+from .loader import USER_GRAPH, load_parts, load_quads, read_file
 from .namespaces import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyoxigraph
 
 __all__ = [
+    "bound_graph",
     "dataset_from_quads",
+    "graph_from_triples",
     "load_dataset",
     "load_union",
     "offline_sparql",
@@ -70,6 +73,13 @@ def _bind(graph: Graph) -> None:
         graph.bind(prefix, ns, override=True)
 
 
+def bound_graph() -> Graph:
+    """An empty graph with the project's prefixes bound, as :func:`load_union` gives them."""
+    graph = Graph()
+    _bind(graph)
+    return graph
+
+
 def dataset_from_quads(quads: Iterable[pyoxigraph.Quad]) -> Dataset:
     """An rdflib Dataset with each quad in its named graph; default graph = their union."""
     ds = Dataset(default_union=True)
@@ -96,13 +106,27 @@ def load_dataset(root: Path | None = None, extra: Iterable[Path] = ()) -> Datase
 
 def load_union(root: Path | None = None, extra: Iterable[Path] = (),
                graphs: Iterable[str] | None = None) -> Graph:
-    """Return one graph holding the RDF merge of the named graphs (all, or those named)."""
+    """Return one graph holding the RDF merge of the named graphs (all, or those named).
+
+    ``extra`` files are merged in too. Read by :func:`trilat_kg.loader.load_parts`, whose
+    errors it raises; the project's prefixes are bound (:func:`bound_graph`).
+    """
     offline_sparql()
-    union = Graph()
-    _bind(union)
-    for q in load_quads(list(extra), root=root, graphs=graphs):
-        union.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    return union
+    parts = load_parts(list(extra), root=root, graphs=graphs)
+    return graph_from_triples(chain.from_iterable(t for _, t in parts), bound_graph())
+
+
+def graph_from_triples(triples: Iterable[pyoxigraph.Quad | pyoxigraph.Triple],
+                       into: Graph | None = None) -> Graph:
+    """Add pyoxigraph triples (or quads, their graph names dropped) to ``into`` or a new graph.
+
+    Terms are converted by :func:`to_rdflib` (lexical forms and datatypes as written); a
+    blank node keeps its pyoxigraph label, so the same triples give the same rdflib nodes.
+    """
+    graph = into if into is not None else Graph()
+    for q in triples:
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    return graph
 
 
 def parse_file(path: Path, into: Graph | None = None) -> Graph:
@@ -112,10 +136,7 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
     """
     import pyoxigraph as ox
 
-    graph = into if into is not None else Graph()
-    for q in read_file(Path(path), ox.NamedNode(USER_GRAPH)):
-        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
-    return graph
+    return graph_from_triples(read_file(Path(path), ox.NamedNode(USER_GRAPH)), into)
 
 
 def parse_turtle(path: Path, into: Graph | None = None) -> Graph:
