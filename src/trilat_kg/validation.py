@@ -11,8 +11,13 @@ Choices that matter:
   (``sh:targetClass trilat:Actor`` reaches every ``trilat:State``) through the ontology's
   ``rdfs:subClassOf`` triples, so no inference is needed (``inference="none"``), and the
   closed-world class check reads the ontology's ``rdfs:isDefinedBy``.
-* Graphs, never strings, are handed to pySHACL: a string is read or fetched by pySHACL and
-  echoed in its errors; and ``owl:imports`` are never followed (no network).
+* Files are read by :mod:`trilat_kg.loader` only, never by an engine: a string handed to
+  pySHACL is read or fetched by it and echoed in its errors, and ``owl:imports`` are never
+  followed (no network). pySHACL gets rdflib graphs built from the loader's triples
+  (:mod:`trilat_kg.graph`); the turbo engine gets the same triples as N-Triples text
+  serialised by pyoxigraph, in turbo's own input record (see :func:`validate_triples`),
+  which its Rust parser reads with lexical forms, language tags and blank-node labels as
+  they are. Building rdflib graphs would cost several times the validation itself.
 * "Conforms" means no ``sh:Violation``: warnings (``recommended.ttl``) are reported but do
   not fail validation (pySHACL's ``allow_warnings``).
 * Results are sorted, so that two runs on the same data print the same report.
@@ -24,16 +29,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from .errors import DataError, LocalIOError, UsageError
-from .graph import load_union, parse_file, parse_turtle
+from .graph import bound_graph, graph_from_triples, offline_sparql, parse_file, parse_turtle
+from .loader import load_parts
 from .resources import data_root, shape_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
 
 __all__ = [
     "ENGINES",
@@ -44,6 +54,7 @@ __all__ = [
     "turbo_available",
     "validate",
     "validate_graph",
+    "validate_triples",
 ]
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -127,15 +138,21 @@ def turbo_available() -> bool:
     return importlib.util.find_spec("pyshacl_turbo") is not None
 
 
-def _engine(name: str) -> tuple[str, Any]:
+def _engine_name(name: str) -> str:
+    """The engine that runs for ``name`` (``auto`` resolved); UsageError if it cannot run."""
     if name not in ENGINES:
         raise UsageError(f"unknown SHACL engine {name!r}; choose one of {', '.join(ENGINES)}")
     if name == "auto":
         name = "turbo" if turbo_available() else "pyshacl"
+    if name == "turbo" and not turbo_available():
+        raise UsageError("the turbo engine is not installed: pip install 'trilat-kg[fast]' "
+                         "(PyPI pyshacl-turbo, Python 3.11 or later)")
+    return name
+
+
+def _engine(name: str) -> tuple[str, Any]:
+    name = _engine_name(name)
     if name == "turbo":
-        if not turbo_available():
-            raise UsageError("the turbo engine is not installed: pip install 'trilat-kg[fast]' "
-                             "(PyPI pyshacl-turbo, Python 3.11 or later)")
         from pyshacl_turbo import validate as turbo_validate
 
         return name, turbo_validate
@@ -158,13 +175,16 @@ def validate(
     the dataset (with ``extra`` merged into a copy of it); it should include the ontology,
     whose ``rdfs:subClassOf`` and ``rdfs:isDefinedBy`` triples the shapes rely on.
     ``engine`` is one of :data:`ENGINES`; an unknown or missing engine is a
-    :class:`UsageError`.
+    :class:`UsageError` (raised before any file is read). Files are read by
+    :func:`trilat_kg.loader.load_parts`, whose errors (each naming the file and line) it
+    raises; then see :func:`validate_triples`.
     """
+    name = _engine_name(engine)
     if data_graph is None:
-        # graph.py's loaders already turn every read or parse failure into a TrilatError
-        # naming the file and line, and read --data files in every format `query` accepts.
-        graph = load_union(root, extra)
-    elif extra:  # merge into a copy: the caller's graph is left as it was
+        parts = load_parts(list(extra), root=root)
+        triples = [t for _, part in parts for t in part]
+        return validate_triples(triples, root=root, engine=name)
+    if extra:  # merge into a copy: the caller's graph is left as it was
         graph = Graph()
         for prefix, ns in data_graph.namespaces():
             graph.bind(prefix, ns, override=False)
@@ -180,6 +200,77 @@ def validate(
 def validate_graph(graph: Graph, engine: str = "auto") -> ValidationOutcome:
     """Validate ``graph`` as it is (include the ontology in it) against the shapes."""
     return _run(graph, load_shapes(), engine)
+
+
+def validate_triples(
+    triples: Sequence[pyoxigraph.Quad | pyoxigraph.Triple],
+    *,
+    root: Path | None = None,
+    engine: str = "auto",
+) -> ValidationOutcome:
+    """Validate pyoxigraph triples as :mod:`trilat_kg.loader` gives them (their RDF merge).
+
+    ``triples`` are :class:`pyoxigraph.Triple` or quads (graph names are dropped), with
+    lexical forms as written; include the ontology's (see :func:`validate`). pySHACL gets
+    them as an rdflib graph (:func:`trilat_kg.graph.graph_from_triples`, the project's
+    prefixes bound). The turbo engine gets them as N-Triples text written by pyoxigraph's
+    serialiser (RDF 1.1 N-Triples: absolute IRIs, so no base IRI is involved, and every
+    literal as written), in ``pyshacl_turbo.rdf.Input``, the record its own ``validate``
+    makes of an rdflib graph, so its Rust parser reads the text and nothing is fetched or
+    resolved. Should a later pyshacl-turbo change that record, the triples go to turbo as
+    an rdflib graph instead (the same report, slower). Blank nodes keep their labels in
+    both ways. An empty sequence is a :class:`DataError`.
+    """
+    name = _engine_name(engine)
+    shapes = load_shapes(root)
+    if not triples:
+        raise DataError("the data graph is empty: there is nothing to validate")
+    if name == "turbo":
+        record = _turbo_input(triples)
+        if record is not None:
+            return _run(record, shapes, name)
+    return _run(graph_from_triples(triples, bound_graph()), shapes, name)
+
+
+#: The fields of ``pyshacl_turbo.rdf.Input`` (pyshacl-turbo 0.6) that :func:`_turbo_input` fills.
+_TURBO_INPUT_FIELDS = ("source", "format", "base", "blank_nodes", "namespaces", "preserve_ids")
+
+
+@lru_cache(maxsize=1)
+def _turbo_input_class() -> Any:
+    """pyshacl-turbo's input record, or None when it is missing or not the one we know."""
+    import dataclasses
+
+    try:
+        from pyshacl_turbo.rdf import Input
+    except ImportError:
+        return None
+    if not dataclasses.is_dataclass(Input):
+        return None
+    names = tuple(f.name for f in dataclasses.fields(Input))
+    return Input if names == _TURBO_INPUT_FIELDS else None
+
+
+@lru_cache(maxsize=1)
+def _namespaces() -> dict[str, str]:
+    """The prefixes an rdflib data graph would carry (turbo passes them to SPARQL, as rdflib)."""
+    return {prefix: str(ns) for prefix, ns in bound_graph().namespaces()}
+
+
+def _turbo_input(triples: Sequence[pyoxigraph.Quad | pyoxigraph.Triple]) -> Any:
+    """The triples as turbo's input record holding N-Triples text (None: not available)."""
+    import pyoxigraph as ox
+
+    record = _turbo_input_class()
+    if record is None:
+        return None
+    nt = ox.RdfFormat.N_TRIPLES
+    try:
+        text = ox.serialize(triples, format=nt)
+    except ValueError:  # quads in named graphs: N-Triples has none, keep their triples
+        text = ox.serialize([t.triple if isinstance(t, ox.Quad) else t for t in triples],
+                            format=nt)
+    return record(text.decode("utf-8"), "nt", None, {}, dict(_namespaces()), True)
 
 
 def path_to_str(graph: Graph, path: object) -> str | None:
@@ -229,15 +320,18 @@ def _node_str(node: object) -> str:
     return str(node)
 
 
-def _run(data: Graph, shapes: Graph, engine: str = "auto") -> ValidationOutcome:
-    """Run the SHACL engine on graphs and turn its report into a sorted outcome.
+def _run(data: Any, shapes: Graph, engine: str = "auto") -> ValidationOutcome:
+    """Run the SHACL engine and turn its report into a sorted outcome.
 
+    ``data`` is an rdflib graph, or for turbo its input record (:func:`_turbo_input`).
     ``conforms`` is the project's verdict (no violation); the report graph keeps SHACL's
     (``sh:conforms`` is false as soon as there is any result, a warning included).
     """
-    _, shacl_validate = _engine(engine)
-    if len(data) == 0:
+    name, shacl_validate = _engine(engine)
+    if isinstance(data, Graph) and len(data) == 0:
         raise DataError("the data graph is empty: there is nothing to validate")
+    if name == "pyshacl":  # its SPARQL constraints run on rdflib's engine (turbo: Rust)
+        offline_sparql()
     _, report, _ = shacl_validate(
         data,
         shacl_graph=shapes,
