@@ -181,7 +181,8 @@ def build_pairs(triples: int, validate_triples: int) -> list[Pair]:
     shapes = Graph()
     for path in shape_files():
         shapes.parse(path, format="turtle")
-    shapes_file, data_file, data_mid = OUT / "shapes.ttl", OUT / "data.nt", OUT / "data-mid.nt"
+    shapes_file, data_file = OUT / "shapes.ttl", OUT / "data.nt"
+    data_mid = OUT / f"data-plus-{validate_triples}.nt"
     shapes.serialize(shapes_file, format="turtle")
     load_union().serialize(data_file, format="nt", encoding="utf-8")
     load_union(extra=[mid]).serialize(data_mid, format="nt", encoding="utf-8")
