@@ -126,7 +126,7 @@ def load_shapes(root: Path | None = None) -> Graph:
 
 
 #: SHACL engines: ``pyshacl`` is the reference; ``turbo`` (PyPI ``pyshacl-turbo``, a Rust
-#: engine with pySHACL's API) gives the same report about 50 times faster; ``auto`` takes
+#: engine with pySHACL's API) gives the same report 20 to 70 times faster; ``auto`` takes
 #: turbo when it is installed. A test keeps the two engines' reports equal on every fixture.
 ENGINES = ("auto", "pyshacl", "turbo")
 
