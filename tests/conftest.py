@@ -18,6 +18,17 @@ from rdflib import Graph
 from trilat_kg.resources import data_root, ontology_files
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Give SIGINT its default meaning in the test process, and so in the CLI processes the
+    tests start: a shell without job control starts a background command with SIGINT
+    ignored, which children inherit, and the CLI rightly leaves an ignored SIGINT ignored;
+    the tests that interrupt a command would then wait in vain."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """How many processes ``-n auto`` (pyproject's addopts) runs the tests in.
