@@ -4,7 +4,7 @@ The public API, for a notebook::
 
     import trilat_kg as tk
     ds = tk.load_dataset()                      # rdflib Dataset, one named graph per part
-    store = tk.load_store(["mine.ttl"])         # pyoxigraph Store, for fast queries
+    store = tk.load_store(["mine.ttl"])         # DatasetStore (pyoxigraph), fast queries
     tk.validate().conforms                      # SHACL
     [q.slug for q in tk.catalogue()]            # the canned queries
     tk.run_query("agreements-of-actor", {"actor": "https://w3id.org/trilat-kg/id/states/japan"})
