@@ -295,6 +295,20 @@ def print_row(load: str, label: str, n: int, figures: Figures,
           f"{figures.errors:>6}{ratios}", flush=True)
 
 
+def start_both(servers: Servers, oxigraph: str, location: Path,
+               deadline: float) -> tuple[int, int]:
+    """Start ``oxigraph serve-read-only`` on ``location`` and ``trilat-kg serve``, both on
+    127.0.0.1 with the same query deadline; return their ports."""
+    ox_port, serve_port = free_port(), free_port()
+    servers.start([oxigraph, "serve-read-only", "--location", str(location),
+                   "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", f"{deadline:g}"],
+                  f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph")
+    servers.start([script("trilat-kg"), "serve", "--port", str(serve_port),
+                   "--timeout", f"{deadline:g}"],
+                  f"http://127.0.0.1:{serve_port}/", "trilat-kg serve")
+    return ox_port, serve_port
+
+
 def target_step(clients: int = 16, duration: float = 5.0, deadline: float = 10.0,
                 warmup: int = 50, cap: int = 20_000) -> dict[str, Figures]:
     """The issue's serve target in one run: ``clients`` clients on idle servers, Oxigraph's
@@ -306,13 +320,7 @@ def target_step(clients: int = 16, duration: float = 5.0, deadline: float = 10.0
     text = query_text()
     servers = Servers()
     try:
-        ox_port, serve_port = free_port(), free_port()
-        servers.start([oxigraph, "serve-read-only", "--location", str(location),
-                       "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", f"{deadline:g}"],
-                      f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph")
-        servers.start([script("trilat-kg"), "serve", "--port", str(serve_port),
-                       "--timeout", f"{deadline:g}"],
-                      f"http://127.0.0.1:{serve_port}/", "trilat-kg serve")
+        ox_port, serve_port = start_both(servers, oxigraph, location, deadline)
         encoded = quote(text)
         targets = [Target("oxigraph /query", ox_port, f"/query?query={encoded}", ""),
                    Target("serve /sparql", serve_port, f"/sparql?query={encoded}", ""),
@@ -354,13 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = query_text()
     servers = Servers()
     try:
-        ox_port, serve_port = free_port(), free_port()
-        servers.start([oxigraph, "serve-read-only", "--location", str(location),
-                       "--bind", f"127.0.0.1:{ox_port}", "--timeout-s", f"{args.deadline:g}"],
-                      f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph")
-        servers.start([script("trilat-kg"), "serve", "--port", str(serve_port),
-                       "--timeout", f"{args.deadline:g}"],
-                      f"http://127.0.0.1:{serve_port}/", "trilat-kg serve")
+        ox_port, serve_port = start_both(servers, oxigraph, location, args.deadline)
         encoded, expensive = quote(text), quote(EXPENSIVE)
         targets = [
             Target("oxigraph /query", ox_port, f"/query?query={encoded}",
