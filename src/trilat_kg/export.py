@@ -21,7 +21,7 @@ What every format holds:
   ``jsonld_context="reference"`` names the published context :data:`CONTEXT_IRI` instead,
   for publishers who serve it; ``jsonld_graphs=True`` keeps the named graphs (an object
   with ``@graph`` per graph; a streamed file's graph may take several with the same
-  ``@id``, which readers merge).
+  ``@id``, which readers merge). The writer is :mod:`trilat_kg.jsonld_writer`.
 * ``graphs=`` exports some named graphs only (:data:`GRAPH_NAMES`).
 
 Byte-stable: blank nodes get canonical labels (RDFC-1.0, W3C Recommendation 2024), and
@@ -47,7 +47,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import re
 import shutil
 import sys
 import tempfile
@@ -57,6 +56,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .atomic import check_target, is_device, write_atomic
 from .errors import DataError, UsageError
+from .jsonld_writer import schemes, write_jsonld
 from .loader import (
     CONTEXT_IRI,
     USER_GRAPH,
@@ -318,13 +318,13 @@ def _write(
                                  format=ox.RdfFormat.TRIG, prefixes=prefixes)
             elif not jsonld_graphs:
                 quads = itertools.chain(ox.parse(merged_bytes, format=nt), *fresh)
-                _write_jsonld(out, quads, prefixes, jsonld_context, _schemes(merged))
+                write_jsonld(out, quads, prefixes, jsonld_context, schemes(merged))
             else:
                 with tempfile.TemporaryFile() as spool:
                     _write_nquads(spool, named, None, streams, set())
                     spool.seek(0)
-                    _write_jsonld(out, ox.parse(spool, format=ox.RdfFormat.N_QUADS), prefixes,
-                                  jsonld_context, _schemes(named))
+                    write_jsonld(out, ox.parse(spool, format=ox.RdfFormat.N_QUADS), prefixes,
+                                  jsonld_context, schemes(named))
     except (ValueError, UnicodeError) as exc:
         raise DataError(f"cannot export as {fmt}: {exc}") from exc
 
@@ -367,113 +367,6 @@ def _write_nquads(
         out.write(_join(named))
         user.seek(0)
         shutil.copyfileobj(user, out, 1 << 16)
-
-
-# ------------------------------------------------------------------------------ JSON-LD
-
-#: Where pyoxigraph's JSON-LD writer puts an IRI: a node's or an object's ``@id``, a
-#: literal's datatype, a property key (after ``{`` or ``,``). Nothing else in its output
-#: can precede a string with these bytes: a quote inside a JSON string is escaped.
-_IRI_POSITIONS = (b'"@id":"', b'"@type":"', b'{"', b',"')
-_VALUE = b'"@value":"'
-
-
-def _schemes(lines: list[bytes]) -> set[str]:
-    """The schemes of the IRIs in N-Triples or N-Quads ``lines`` (and of ``<x:`` in literals)."""
-    return {m.decode("ascii").lower()
-            for m in re.findall(rb"<([A-Za-z][A-Za-z0-9+.-]*):", b"\n".join(lines))}
-
-
-def _write_jsonld(
-    out: BinaryIO,
-    quads: Iterable[pyoxigraph.Quad],
-    prefixes: dict[str, str],
-    mode: str,
-    schemes: set[str],
-) -> None:
-    """JSON-LD with an inline prefix context (or the published one) and compact IRIs.
-
-    pyoxigraph writes each batch of quads in expanded form, a node object per subject (and
-    per named graph); the IRIs are then shortened to compact IRIs (JSON-LD 1.1 §4.1.5) by
-    byte replacement at the positions that hold IRIs (:data:`_IRI_POSITIONS`). A prefix
-    whose name is also the scheme of an IRI in the data (an IRI ``wd:Q1`` would read as
-    the compact IRI ``wd:Q1``) is left out of the context; with the published context,
-    which cannot leave it out, such data is refused (:class:`DataError`).
-    """
-    import pyoxigraph as ox
-
-    if mode == "inline":
-        usable = {p: ns for p, ns in sorted(prefixes.items()) if p.lower() not in schemes}
-        context: Any = usable
-    else:
-        published = context_document()["@context"]
-        clash = sorted(schemes & {k.lower() for k in published})
-        if clash:
-            raise DataError(f"cannot name the published JSON-LD context: IRIs with the scheme "
-                            f"{clash[0]!r} would read as compact IRIs of its term "
-                            f"{clash[0]!r}; use the inline context")
-        usable = {k: v for k, v in published.items()
-                  if isinstance(v, str) and v.endswith(("/", "#"))}
-        context = CONTEXT_IRI
-    compact = _Compactor(usable)
-    head = json.dumps(context, indent=1, ensure_ascii=False).replace("\n", "\n ")
-    out.write(b'{\n "@context": ' + head.encode("utf-8") + b',\n "@graph": [\n')
-    first = True
-    iterator = iter(quads)
-    while batch := list(itertools.islice(iterator, _BATCH)):
-        body = ox.serialize(batch, format=ox.RdfFormat.JSON_LD).strip()[1:-1]
-        body = compact(body).replace(b']},{"@id":', b']},\n{"@id":')
-        out.write(body if first else b",\n" + body)
-        first = False
-    out.write(b"\n ]\n}\n")
-
-
-class _Compactor:
-    """Write the IRIs of pyoxigraph's expanded JSON-LD as compact IRIs, by byte replacement.
-
-    Cheap on large data: the namespaces met in the previous batch are tried first (longest
-    first); only when a string starting ``"http`` is left afterwards (an IRI of another
-    namespace, or of none, or a literal) is every namespace looked for. A replacement is made
-    only where an IRI stands (:data:`_IRI_POSITIONS`), or everywhere when no literal of the
-    batch holds the namespace. An IRI may thus be written ``id:states/x`` where ``state:x``
-    was possible; both expand to the same IRI.
-    """
-
-    def __init__(self, prefixes: dict[str, str]) -> None:
-        # Longest namespace first, so that id/states/ wins over id/.
-        self.order = [(ns.encode("utf-8"), p.encode("utf-8") + b":")
-                      for p, ns in sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-        self.hot: list[tuple[bytes, bytes]] = []
-
-    def __call__(self, body: bytes) -> bytes:
-        body, met = self._apply(body, self.hot)
-        if b'"http' in body:
-            body, more = self._apply(body, [pair for pair in self.order if pair not in met])
-            met += more
-        self.hot = [pair for pair in self.order if pair in met]
-        return body
-
-    @staticmethod
-    def _apply(
-        body: bytes, pairs: list[tuple[bytes, bytes]]
-    ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-        met = []
-        for ns, prefix in pairs:
-            if ns not in body:
-                continue
-            met.append((ns, prefix))
-            # Careful where a literal holds the namespace, or an IRI would end up with an
-            # empty suffix ("p:" is clearer in full) or one starting "//" ("p://x" reads as
-            # an absolute IRI): then only IRI positions change, and those two are put back.
-            if any(probe in body for probe in (_VALUE + ns, b'\\"' + ns, b'"' + ns + b'"',
-                                                b'"' + ns + b"//")):
-                for at in _IRI_POSITIONS:
-                    body = body.replace(at + ns, at + prefix)
-                    body = body.replace(at + prefix + b"//", at + ns + b"//")
-                    body = body.replace(at + prefix + b'"', at + ns + b'"')
-            else:
-                body = body.replace(b'"' + ns, b'"' + prefix)
-        return body, met
 
 
 # ------------------------------------------------------------------------------ whole dataset
